@@ -1,0 +1,117 @@
+package dev.flightdeck.client;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.JsonFormat;
+import dev.flightdeck.proto.v1.Bundle;
+import dev.flightdeck.proto.v1.DaemonInfo;
+import dev.flightdeck.proto.v1.Run;
+import dev.flightdeck.proto.v1.RunEvent;
+import dev.flightdeck.proto.v1.RunStatus;
+import dev.flightdeck.proto.v1.ToolSpec;
+import dev.flightdeck.proto.v1.Usage;
+
+import java.time.Instant;
+import java.util.Locale;
+
+/** Converts {@code flightdeck.v1} messages into the client's plain records. The only place that does. */
+final class ProtoMapping {
+    private static final JsonFormat.Printer DETAILS = JsonFormat.printer().preservingProtoFieldNames();
+
+    private ProtoMapping() {
+    }
+
+    static RunInfo run(Run r) {
+        return new RunInfo(r.getRunId(), r.getBundleName(), r.getBundleVersion(), r.getTenant(), r.getInput(),
+                r.getIdempotencyKey(), state(r.getStatus()), reason(r.getTerminalReason().name()),
+                r.getStatusMessage(), r.getOutput(), instant(r.hasCreatedAt(), r.getCreatedAt()),
+                instant(r.hasStartedAt(), r.getStartedAt()), instant(r.hasFinishedAt(), r.getFinishedAt()),
+                r.getStepCount(), r.getLastSequence(), usage(r.getUsage()));
+    }
+
+    static RunState state(RunStatus status) {
+        return switch (status) {
+            case RUN_STATUS_QUEUED -> RunState.QUEUED;
+            case RUN_STATUS_RUNNING -> RunState.RUNNING;
+            case RUN_STATUS_WAITING_APPROVAL -> RunState.WAITING_APPROVAL;
+            case RUN_STATUS_SUCCEEDED -> RunState.SUCCEEDED;
+            case RUN_STATUS_FAILED -> RunState.FAILED;
+            case RUN_STATUS_CANCELLED -> RunState.CANCELLED;
+            default -> RunState.UNKNOWN;
+        };
+    }
+
+    static RunStatus status(RunState state) {
+        return switch (state) {
+            case QUEUED -> RunStatus.RUN_STATUS_QUEUED;
+            case RUNNING -> RunStatus.RUN_STATUS_RUNNING;
+            case WAITING_APPROVAL -> RunStatus.RUN_STATUS_WAITING_APPROVAL;
+            case SUCCEEDED -> RunStatus.RUN_STATUS_SUCCEEDED;
+            case FAILED -> RunStatus.RUN_STATUS_FAILED;
+            case CANCELLED -> RunStatus.RUN_STATUS_CANCELLED;
+            case UNKNOWN -> RunStatus.RUN_STATUS_UNSPECIFIED;
+        };
+    }
+
+    static UsageInfo usage(Usage u) {
+        return new UsageInfo(u.getInputTokens(), u.getCachedInputTokens(), u.getOutputTokens(),
+                u.getReasoningTokens(), u.getCostMicros(), u.getPriced());
+    }
+
+    static RunEventInfo event(RunEvent e) {
+        Message payload = payload(e);
+        String type = e.getPayloadCase() == RunEvent.PayloadCase.PAYLOAD_NOT_SET
+                ? "unknown" : e.getPayloadCase().name().toLowerCase(Locale.ROOT);
+        return new RunEventInfo(e.getRunId(), e.getSequence(), instant(e.hasOccurredAt(), e.getOccurredAt()),
+                e.getStep(), type, EventSummaries.summarize(e), payload == null ? "{}" : json(payload),
+                e.getPrevHash(), e.getHash(), e.getCanonicalJson(), e.hasRunFinished());
+    }
+
+    static BundleInfo bundle(Bundle b) {
+        return new BundleInfo(b.getName(), b.getVersionId(), b.getDescription(),
+                instant(b.hasCreatedAt(), b.getCreatedAt()),
+                b.getToolsList().stream().map(ToolSpec::getName).toList(),
+                b.getModel().getProvider(), b.getModel().getModel(), b.getLimits().getMaxSteps(),
+                b.getVersionCount(), b.getSourceYaml());
+    }
+
+    static DaemonStatus daemon(DaemonInfo d) {
+        return new DaemonStatus(d.getVersion(), d.getDataDir(), d.getPid(),
+                instant(d.hasStartedAt(), d.getStartedAt()));
+    }
+
+    private static Message payload(RunEvent e) {
+        return switch (e.getPayloadCase()) {
+            case RUN_STARTED -> e.getRunStarted();
+            case MODEL_REQUESTED -> e.getModelRequested();
+            case MODEL_RESPONDED -> e.getModelResponded();
+            case TOOL_CALL_PROPOSED -> e.getToolCallProposed();
+            case APPROVAL_REQUESTED -> e.getApprovalRequested();
+            case APPROVAL_DECIDED -> e.getApprovalDecided();
+            case TOOL_CALL_STARTED -> e.getToolCallStarted();
+            case TOOL_CALL_FINISHED -> e.getToolCallFinished();
+            case GUARDRAIL_TRIPPED -> e.getGuardrailTripped();
+            case CANCEL_REQUESTED -> e.getCancelRequested();
+            case RUN_FINISHED -> e.getRunFinished();
+            case PAYLOAD_NOT_SET -> null;
+        };
+    }
+
+    private static String json(Message m) {
+        try {
+            return DETAILS.print(m);
+        } catch (InvalidProtocolBufferException e) {
+            return "{\"error\": \"cannot render payload: " + e.getMessage().replace("\"", "'") + "\"}";
+        }
+    }
+
+    private static String reason(String enumName) {
+        return enumName.startsWith("TERMINAL_REASON_") && !enumName.endsWith("UNSPECIFIED")
+                ? enumName.substring("TERMINAL_REASON_".length()) : "";
+    }
+
+    private static Instant instant(boolean present, Timestamp t) {
+        return present ? Instant.ofEpochSecond(t.getSeconds(), t.getNanos()) : null;
+    }
+}
