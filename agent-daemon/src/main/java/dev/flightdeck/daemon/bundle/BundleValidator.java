@@ -531,7 +531,13 @@ final class BundleValidator {
         if (actual.isNumber()) {
             got = "a number (" + actual.asText() + ")";
         }
-        problem(path, "expected " + expected + ", got " + got);
+        String hint = "";
+        if (expected.equals("a string") && (actual.isBoolean() || actual.isNumber() || actual.isNull())) {
+            hint = actual.isBoolean()
+                    ? "; YAML reads unquoted yes/no/on/off/true/false as booleans, so quote the text"
+                    : actual.isNull() ? "; an empty value or ~ is null in YAML" : "; quote it if it is meant as text";
+        }
+        problem(path, "expected " + expected + ", got " + got + hint);
     }
 
     private void problem(String path, String message) {

@@ -95,6 +95,10 @@ final class SchemaChecker {
 
     private static String message(RuntimeException e) {
         String message = e.getMessage();
-        return message == null ? e.getClass().getSimpleName() : message;
+        if (message == null) {
+            return e.getClass().getSimpleName();
+        }
+        // networknt prefixes the (here empty) instance location: ": Reference ... cannot be resolved"
+        return message.startsWith(": ") ? message.substring(2) : message;
     }
 }

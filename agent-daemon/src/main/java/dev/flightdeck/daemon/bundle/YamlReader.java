@@ -86,7 +86,7 @@ final class YamlReader {
             while (parser.nextToken() != null) {
                 if (yamlParser.isCurrentAlias()) {
                     throw new AliasException(parser,
-                            "YAML aliases are not supported (found *" + yamlParser.getCurrentAnchor() + ")");
+                            "YAML aliases are not supported (found *" + parser.getText() + "); write the value out");
                 }
             }
         }
