@@ -14,7 +14,8 @@ import java.util.List;
  *
  * <p>A turn is {@code {"text": "..."}} or {@code {"tool_calls": [{"tool": NAME, "arguments": {...}}]}},
  * with optional {@code latency_ms} (the call takes that long) and {@code usage}
- * ({@code {"input_tokens": N, "output_tokens": N}}). Without {@code usage}, tokens are estimated
+ * ({@code {"input_tokens": N, "output_tokens": N}}). Without {@code usage} (or with both counts
+ * zero, which is how the bundle parser normalizes a missing one), tokens are estimated
  * as characters / 4 (rounded up) of the conversation sent and of the answer. Scripted calls
  * cost nothing and count as priced.
  */
@@ -89,7 +90,8 @@ public final class ScriptedProvider implements ModelProvider {
     }
 
     private static Usage usage(JsonNode u, List<ChatMessage> sent, ChatMessage answer) {
-        if (u.isObject()) {
+        // The parser normalizes a missing usage to zeros, so all-zero means "not given": estimate.
+        if (u.path("input_tokens").asLong(0) > 0 || u.path("output_tokens").asLong(0) > 0) {
             return new Usage(u.path("input_tokens").asLong(0), 0, u.path("output_tokens").asLong(0), 0, 0, true);
         }
         long inChars = sent.stream().mapToLong(ScriptedProvider::chars).sum();

@@ -103,10 +103,15 @@ public final class Database implements AutoCloseable {
         if (pool.isClosed()) {
             return;
         }
+        boolean shutDown = false;
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             s.execute("SHUTDOWN");
+            shutDown = true;
         } catch (SQLException e) {
-            LOG.warn("H2 SHUTDOWN failed: {}", e.getMessage());
+            // After a successful SHUTDOWN, closing the statement and connection fails harmlessly.
+            if (!shutDown) {
+                LOG.warn("H2 SHUTDOWN failed: {}", e.getMessage());
+            }
         } finally {
             pool.close();
         }

@@ -24,6 +24,8 @@ public final class BuiltinTools {
     /** "Today" for the demo data: fixed so results never depend on the clock. */
     static final LocalDate REFERENCE_DAY = LocalDate.of(2026, 11, 20);
     static final int REFUND_WINDOW_DAYS = 30;
+    /** The order the demo bundle's script asks about. */
+    static final String DEMO_ORDER = "A-1001";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] STATUSES = {"delivered", "delivered", "delivered", "shipped", "processing"};
@@ -38,8 +40,11 @@ public final class BuiltinTools {
         return List.of(new LookupOrder(), new GetRefundPolicy(), new CheckRefundEligibility());
     }
 
-    /** A fake order, a pure function of its id. */
+    /** A fake order, a pure function of its id. The demo bundle's order is pinned so its story holds. */
     static ObjectNode order(String orderId) {
+        if (DEMO_ORDER.equals(orderId)) {
+            return demoOrder();
+        }
         byte[] h = sha256(orderId);
         ObjectNode order = JSON.createObjectNode();
         order.put("order_id", orderId);
@@ -57,6 +62,18 @@ public final class BuiltinTools {
             totalCents += cents * qty;
         }
         order.put("amount", totalCents / 100.0);
+        order.put("currency", "USD");
+        return order;
+    }
+
+    private static ObjectNode demoOrder() {
+        ObjectNode order = JSON.createObjectNode();
+        order.put("order_id", DEMO_ORDER);
+        order.put("status", "delivered");
+        order.put("order_date", REFERENCE_DAY.minusDays(12).toString());
+        order.put("delivered_date", REFERENCE_DAY.minusDays(9).toString());
+        order.putArray("items").addObject().put("name", "Wireless headphones").put("quantity", 1).put("unit_price", 89.99);
+        order.put("amount", 89.99);
         order.put("currency", "USD");
         return order;
     }
@@ -111,9 +128,10 @@ public final class BuiltinTools {
             return JSON.createObjectNode()
                     .put("window_days", REFUND_WINDOW_DAYS)
                     .put("policy", "Delivered orders can be refunded in full within " + REFUND_WINDOW_DAYS
-                            + " days of the order date when the customer gives a reason. Orders that have not"
-                            + " been delivered yet are cancelled instead of refunded. Refunds go back to the"
-                            + " original payment method within 5 business days.");
+                            + " days of the order date when the customer gives a reason; damaged items are always"
+                            + " covered and need not be sent back. Orders that have not been delivered yet are"
+                            + " cancelled instead of refunded. Refunds go back to the original payment method"
+                            + " within 5-7 business days.");
         }
     }
 
