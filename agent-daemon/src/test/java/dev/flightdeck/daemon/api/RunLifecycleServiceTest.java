@@ -81,4 +81,14 @@ class RunLifecycleServiceTest {
 
         assertThat(rest).isEqualTo(all.subList((int) middle, all.size()));
     }
+
+    @Test
+    void watchingATerminalRunFromItsLastSequenceCompletesWithNoEvents() {
+        client.pushBundle(TestBundles.answering("hello", "hi"));
+        String runId = client.startRun("hello", "x", "", "").run().runId();
+        List<RunEventInfo> all = daemon.watchToEnd(runId, 0, TIMEOUT);
+
+        assertThat(daemon.watchToEnd(runId, all.size(), TIMEOUT)).isEmpty();
+        assertThat(daemon.watchToEnd(runId, all.size() + 10, TIMEOUT)).isEmpty();
+    }
 }
