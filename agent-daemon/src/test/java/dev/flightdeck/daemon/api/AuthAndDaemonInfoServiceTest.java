@@ -65,6 +65,36 @@ class AuthAndDaemonInfoServiceTest {
     }
 
     @Test
+    void reflectionListsTheFlightdeckServicesToStandardToolsThatSendTheToken() throws Exception {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + InProcessDaemon.TOKEN);
+        var stub = io.grpc.reflection.v1.ServerReflectionGrpc.newStub(daemon.channel())
+                .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+        java.util.concurrent.CompletableFuture<java.util.List<String>> names = new java.util.concurrent.CompletableFuture<>();
+        var requests = stub.serverReflectionInfo(new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(io.grpc.reflection.v1.ServerReflectionResponse r) {
+                names.complete(r.getListServicesResponse().getServiceList().stream()
+                        .map(io.grpc.reflection.v1.ServiceResponse::getName).toList());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                names.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+
+        assertThat(names.get(10, java.util.concurrent.TimeUnit.SECONDS)).contains("flightdeck.v1.RunService",
+                "flightdeck.v1.BundleService", "flightdeck.v1.DaemonService", "grpc.health.v1.Health");
+        requests.onCompleted();
+    }
+
+    @Test
     void daemonInfoReportsVersionDataDirAndPid() {
         DaemonStatus info = daemon.client().daemonInfo();
 
