@@ -212,6 +212,7 @@ final class BundleValidator {
                     + SchemaChecker.DIALECT + "\"); leave $schema out or use that");
         }
         problems.addAll(SchemaChecker.checkSchema(schema, path));
+        SchemaLint.check(schema, path, problems);
 
         JsonNode type = schema.get("type");
         if (type == null) {

@@ -293,6 +293,43 @@ class BundleProblemsTest {
     }
 
     @Test
+    void invalidRegularExpressionsInSchemasAreReported() {
+        assertThat(problemTexts(replace("pattern: \"^A-[0-9]{4}$\"", "pattern: \"^A-[0-9{4}$\"")))
+                .containsExactly("tools[0].parameters.properties.order_id.pattern: invalid regular expression: "
+                        + "Unclosed character class near index 10");
+    }
+
+    @Test
+    void refLoopsThatNeverDescendAreReportedButRecursiveSchemasAreFine() {
+        String tool = """
+                name: x
+                system_prompt: p
+                tools:
+                  - name: t
+                    description: d
+                    implementation: builtin:lookup_order
+                    parameters:
+                      type: object
+                      $defs:
+                        %s
+                      properties:
+                        p: {$ref: "#/$defs/a"}
+                model: {provider: scripted, model: m, script: [{text: hi}]}
+                """;
+        assertThat(problemTexts(tool.formatted("a: {allOf: [{$ref: \"#/$defs/b\"}]}\n        b: {$ref: \"#/$defs/a\"}")))
+                .singleElement().asString().startsWith("tools[0].parameters.$defs.a.allOf[0].$ref: $ref loop");
+        assertThat(parser.parse(tool.formatted(
+                "a: {type: object, properties: {children: {type: array, items: {$ref: \"#/$defs/a\"}}}}")))
+                .isNotNull();
+    }
+
+    @Test
+    void stringsThatAreNotValidUnicodeAreRefused() {
+        assertThat(problemTexts(replace("system_prompt: You help.", "system_prompt: \"You \\ud800help.\"")))
+                .containsExactly("system_prompt: string is not valid Unicode (unpaired surrogate)");
+    }
+
+    @Test
     void scriptCallingAnUnknownToolIsReported() {
         assertThat(problemTexts(replace("- tool: lookup_order", "- tool: issue_refund"))).containsExactly(
                 "model.script[0].tool_calls[0].tool: unknown tool \"issue_refund\" (not in tools: "
