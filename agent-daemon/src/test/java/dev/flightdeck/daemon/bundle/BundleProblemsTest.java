@@ -270,6 +270,24 @@ class BundleProblemsTest {
     }
 
     @Test
+    void aWrongRootTypeIsReportedOnce() {
+        assertThat(problemTexts(replace("    policy: ask\n    parameters:\n      type: object\n",
+                "    policy: ask\n    parameters:\n      type: objekt\n")))
+                .containsExactly("tools[1].parameters.type: must be \"object\" (a tool's arguments are an object), got \"objekt\"");
+        assertThat(problemTexts(replace("    policy: ask\n    parameters:\n      type: object\n",
+                "    policy: ask\n    parameters:\n      type: [object, \"null\"]\n")))
+                .containsExactly("tools[1].parameters.type: must be \"object\" (a tool's arguments are an object), got a list");
+    }
+
+    @Test
+    void longValuesAreCutInMessages() {
+        String longName = "x".repeat(500);
+        assertThat(problemTexts(replace("implementation: builtin:lookup_order", "implementation: " + longName)))
+                .singleElement().asString()
+                .startsWith("tools[0].implementation: unknown implementation \"" + "x".repeat(80) + "\u2026\" (this daemon");
+    }
+
+    @Test
     void requiredEntryNotInPropertiesIsAnUnknownProperty() {
         String yaml = replace("required: [order_id, reason]", "required: [amount, order_id, reason, currency]");
 
