@@ -28,15 +28,15 @@ class BundleFuzzTest {
     }
 
     @Test
-    void everyTruncationOfTheDemoIsHandled() {
+    void truncationsOfTheDemoAreHandled() {
         String demo = BundleTestSupport.demoYaml();
-        for (int end = 0; end <= demo.length(); end++) {
+        for (int end = 0; end <= demo.length(); end += end < 200 ? 1 : 3) {
             parseSafely(demo.substring(0, end), "demo truncated at " + end);
         }
     }
 
     @Test
-    void everyTruncationOfTheRelaidFixtureIsHandled() {
+    void truncationsOfTheRelaidFixtureAreHandled() {
         String relaid = BundleTestSupport.fixture("support-refund-relaid.yaml");
         for (int end = 0; end <= relaid.length(); end += 7) {
             parseSafely(relaid.substring(0, end), "relaid fixture truncated at " + end);
