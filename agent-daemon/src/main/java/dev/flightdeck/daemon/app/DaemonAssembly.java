@@ -187,7 +187,9 @@ public final class DaemonAssembly implements AutoCloseable {
         }
         server.shutdown();
         try {
-            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+            // Open follow streams (WatchRuns never ends) would hold this up: give unary calls a
+            // moment, then cancel the rest; clients see UNAVAILABLE and reconnect to the next daemon.
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
                 server.shutdownNow();
                 server.awaitTermination(2, TimeUnit.SECONDS);
             }
