@@ -197,7 +197,13 @@ public final class DaemonAssembly implements AutoCloseable {
             Thread.currentThread().interrupt();
             server.shutdownNow();
         }
-        rpcExecutor.shutdownNow();
+        // No interrupts (shutdownNow): an interrupt during H2 file I/O would close the database.
+        rpcExecutor.shutdown();
+        try {
+            rpcExecutor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (d != null) {
             d.database().close();
         }
