@@ -1,0 +1,210 @@
+package dev.flightdeck.daemon.app;
+
+import dev.flightdeck.daemon.api.AuthInterceptor;
+import dev.flightdeck.daemon.api.BundleGrpcService;
+import dev.flightdeck.daemon.api.DaemonFacts;
+import dev.flightdeck.daemon.api.DaemonInfoGrpcService;
+import dev.flightdeck.daemon.api.RunGrpcService;
+import dev.flightdeck.daemon.bundle.BundleParser;
+import dev.flightdeck.daemon.bundle.BundleRegistry;
+import dev.flightdeck.daemon.engine.AgentLoop;
+import dev.flightdeck.daemon.engine.EventCodec;
+import dev.flightdeck.daemon.engine.EventLog;
+import dev.flightdeck.daemon.engine.RunFeed;
+import dev.flightdeck.daemon.engine.RunIds;
+import dev.flightdeck.daemon.engine.RunScheduler;
+import dev.flightdeck.daemon.engine.RunService;
+import dev.flightdeck.daemon.model.ModelProviders;
+import dev.flightdeck.daemon.model.ScriptedProvider;
+import dev.flightdeck.daemon.store.BundleRepository;
+import dev.flightdeck.daemon.store.Database;
+import dev.flightdeck.daemon.store.RunEventRepository;
+import dev.flightdeck.daemon.store.RunRepository;
+import dev.flightdeck.daemon.tool.ToolExecutor;
+import dev.flightdeck.daemon.tool.ToolRegistry;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * All of the daemon's constructor wiring, in one place, with no singletons. The server builder is
+ * passed in, so the same wiring serves tests in-process ({@code InProcessServerBuilder}) and the
+ * real daemon on a loopback port ({@code NettyServerBuilder}); the clock is injectable.
+ *
+ * <p>Life cycle: the constructor builds the server with health (NOT_SERVING) and reflection;
+ * {@link #start()} starts it, migrates the database, adds the domain services, reports SERVING
+ * and resumes unfinished runs; {@link #close()} reports NOT_SERVING, drains runs, stops the server
+ * and shuts the database down.
+ */
+public final class DaemonAssembly implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DaemonAssembly.class);
+    /** Largest request accepted: a 1 MiB bundle or input plus protobuf framing. */
+    private static final int MAX_INBOUND_BYTES = 2 * 1024 * 1024;
+
+    private final DaemonSettings settings;
+    private final Clock clock;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final LateServiceRegistry domainServices = new LateServiceRegistry();
+    private final ThreadPoolExecutor rpcExecutor;
+    private final Server server;
+    /** The database-backed half of the wiring; exists once {@link #start()} has migrated. */
+    private volatile Domain domain;
+
+    /** Everything that needs the migrated database. */
+    private record Domain(Database database, BundleRegistry bundles, RunScheduler scheduler, RunService runs,
+                          EventCodec codec) {
+    }
+
+    public DaemonAssembly(DaemonSettings settings, ServerBuilder<?> serverBuilder, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+        // RPC bodies and stream pumps run here, never on transport threads; bounded both ways.
+        this.rpcExecutor = new ThreadPoolExecutor(settings.rpcThreads(), settings.rpcThreads(), 0,
+                TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000), named("rpc"));
+        // Health and reflection answer from the start; the domain services join once migrated.
+        this.server = serverBuilder
+                .executor(rpcExecutor)
+                .maxInboundMessageSize(MAX_INBOUND_BYTES)
+                .intercept(new AuthInterceptor(settings.token()))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .fallbackHandlerRegistry(domainServices)
+                .build();
+    }
+
+    /**
+     * Starts serving (health NOT_SERVING), migrates the database, adds the domain services, then
+     * reports SERVING and resumes runs a previous daemon left unfinished.
+     */
+    public DaemonAssembly start() throws IOException {
+        server.start();
+        Domain d = openDomain();
+        domain = d;
+        DaemonFacts facts = new DaemonFacts(settings.version(), settings.dataDir(), ProcessHandle.current().pid(),
+                clock.instant());
+        domainServices.add(new RunGrpcService(d.runs(), d.codec(), rpcExecutor));
+        domainServices.add(new BundleGrpcService(d.bundles(), d.codec()));
+        domainServices.add(new DaemonInfoGrpcService(facts));
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+        d.scheduler().resumeUnfinished();
+        LOG.info("daemon serving on {}", server.getListenSockets());
+        return this;
+    }
+
+    private Domain openDomain() {
+        Database database = Database.open(settings.dataDir().resolve("db"));
+        try {
+            RunRepository runRows = new RunRepository(database);
+            RunEventRepository eventRows = new RunEventRepository(database);
+            ToolRegistry tools = ToolRegistry.builtins();
+            ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider()));
+            BundleRegistry bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
+                    new BundleRepository(database), clock);
+            EventCodec codec = new EventCodec();
+            RunFeed feed = new RunFeed();
+            EventLog log = new EventLog(eventRows, codec, feed, clock);
+            AgentLoop loop = new AgentLoop(runRows, eventRows, codec, log, bundles, providers, new ToolExecutor(tools));
+            RunScheduler scheduler = new RunScheduler(loop, runRows, settings.runWorkers());
+            RunService runs = new RunService(runRows, eventRows, bundles, scheduler, feed, new RunIds(clock), clock);
+            return new Domain(database, bundles, scheduler, runs, codec);
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    private Domain domain() {
+        Domain d = domain;
+        if (d == null) {
+            throw new IllegalStateException("the daemon assembly is not started");
+        }
+        return d;
+    }
+
+    /** Stores the demo bundle when no bundle exists yet (a fresh data directory). */
+    public boolean installDemoBundleIfEmpty() {
+        BundleRegistry bundles = domain().bundles();
+        if (!bundles.listLatest("", 1).isEmpty()) {
+            return false;
+        }
+        var pushed = bundles.push(BundleParser.demoBundleYaml());
+        LOG.info("installed demo bundle {}@{}", pushed.name(), pushed.versionId());
+        return true;
+    }
+
+    /** The TCP port the server listens on, or -1 in-process. */
+    public int port() {
+        return server.getPort();
+    }
+
+    public Server server() {
+        return server;
+    }
+
+    public BundleRegistry bundles() {
+        return domain().bundles();
+    }
+
+    public RunService runs() {
+        return domain().runs();
+    }
+
+    public DaemonSettings settings() {
+        return settings;
+    }
+
+    /** Drains and stops everything; safe to call more than once. */
+    @Override
+    public synchronized void close() {
+        health.enterTerminalState(); // NOT_SERVING from now on
+        Domain d = domain;
+        if (d != null) {
+            d.scheduler().drain(settings.drainTime());
+        }
+        server.shutdown();
+        try {
+            // Open follow streams (WatchRuns never ends) would hold this up: give unary calls a
+            // moment, then cancel the rest; clients see UNAVAILABLE and reconnect to the next daemon.
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+        // No interrupts (shutdownNow): an interrupt during H2 file I/O would close the database.
+        rpcExecutor.shutdown();
+        try {
+            rpcExecutor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (d != null) {
+            d.database().close();
+        }
+        LOG.info("daemon stopped");
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
