@@ -70,24 +70,50 @@ final class BundleCommand implements Runnable {
         }
 
         /**
-         * The daemon's INVALID_ARGUMENT message lists every problem, one {@code location: problem}
-         * per line after an optional heading line. Each goes on its own stderr line.
+         * The daemon's INVALID_ARGUMENT message lists every problem as {@code location: problem},
+         * one per line or joined by {@code "; "}, possibly after a heading such as
+         * {@code invalid bundle:}. Each problem goes on its own stderr line.
          */
         private void printProblems(String message) {
-            List<String> lines = new ArrayList<>();
-            message.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(lines::add);
             CommandLine cl = spec.commandLine();
-            if (lines.size() <= 1) {
-                FlightdeckCli.printError(cl, file + " is not a valid bundle: " + (lines.isEmpty() ? message : lines.get(0)));
+            List<String> problems = problems(message);
+            if (problems.size() <= 1) {
+                FlightdeckCli.printError(cl, file + " is not a valid bundle: "
+                        + (problems.isEmpty() ? message.strip() : problems.get(0)));
                 return;
             }
-            FlightdeckCli.printError(cl, file + " is not a valid bundle:");
+            FlightdeckCli.printError(cl, file + " is not a valid bundle (" + problems.size() + " problems):");
             PrintWriter err = cl.getErr();
-            int start = lines.get(0).endsWith(":") ? 1 : 0; // skip the daemon's own heading, ours says it
-            for (String l : lines.subList(start, lines.size())) {
-                err.println("  " + (l.startsWith("- ") ? l.substring(2) : l));
-            }
+            problems.forEach(p -> err.println("  " + p));
             err.flush();
+        }
+
+        static List<String> problems(String message) {
+            String body = message.strip();
+            for (String heading : List.of("invalid bundle:", "invalid bundle")) {
+                if (body.regionMatches(true, 0, heading, 0, heading.length())) {
+                    body = body.substring(heading.length()).strip();
+                    break;
+                }
+            }
+            List<String> lines = new ArrayList<>();
+            body.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(lines::add);
+            if (!lines.isEmpty() && lines.get(0).endsWith(":") && lines.size() > 1) {
+                lines.remove(0); // a heading line of the daemon's own: ours says the same
+            }
+            List<String> problems = new ArrayList<>();
+            for (String line : lines) {
+                for (String part : (lines.size() == 1 ? line.split("; ") : new String[] {line})) {
+                    String p = part.strip();
+                    if (p.startsWith("- ") || p.startsWith("* ")) {
+                        p = p.substring(2).strip();
+                    }
+                    if (!p.isEmpty()) {
+                        problems.add(p);
+                    }
+                }
+            }
+            return problems;
         }
 
         private static String read(Path file) {

@@ -45,4 +45,13 @@ class FormatsTest {
         assertThat(EventPrinter.format(e)).isEqualTo("    7  step 2   tool lookup_order → {}");
         assertThat(EventPrinter.format(first)).isEqualTo("    1           run started");
     }
+
+    @Test
+    void bundleProblemsSplitOnePerLine() {
+        assertThat(BundleCommand.Push.problems("invalid bundle: name: must match x; tools[0].policy: unknown \"maybe\""))
+                .containsExactly("name: must match x", "tools[0].policy: unknown \"maybe\"");
+        assertThat(BundleCommand.Push.problems("bundle has 2 problems:\n  - a: b\n  - c: d\n"))
+                .containsExactly("a: b", "c: d");
+        assertThat(BundleCommand.Push.problems("name: missing")).containsExactly("name: missing");
+    }
 }
