@@ -21,7 +21,7 @@ final class RunOutcome {
             if (!run.output().isEmpty()) {
                 out.println();
                 out.println("answer:");
-                run.output().lines().forEach(l -> out.println("  " + l));
+                run.output().strip().lines().forEach(l -> out.println(l.isBlank() ? "" : "  " + l));
             }
             out.flush();
             return ExitCodes.OK;
