@@ -212,6 +212,39 @@ class CliEndToEndTest {
     }
 
     @Test
+    void aRunThatHitsItsStepLimitExitsNonZeroWithTheReason() throws IOException {
+        Path file = Files.writeString(files.resolve("short.yaml"), demoYaml()
+                .replace("name: support-refund", "name: short-leash")
+                .replace("max_steps: 8", "max_steps: 2"));
+        assertThat(cli("bundle", "push", file.toString()).exitCode()).isZero();
+
+        Cli.Result r = cli("run", "short-leash", "--input", "A-1001 broke", "--follow");
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(ExitCodes.FAILURE);
+        assertThat(r.out()).contains(" FAILED (STEP_LIMIT) in ").doesNotContain("answer:");
+        assertThat(r.err()).startsWith("flightdeck: run " + runId(r) + " ended FAILED (STEP_LIMIT)");
+        assertThat(r.err().lines()).hasSize(1);
+    }
+
+    @Test
+    void cancelStopsARunningRunAndWatchReportsIt() throws IOException {
+        Path file = Files.writeString(files.resolve("slow.yaml"), demoYaml()
+                .replace("name: support-refund", "name: slow-refund")
+                .replace("latency_ms: 320", "latency_ms: 4000"));
+        assertThat(cli("bundle", "push", file.toString()).exitCode()).isZero();
+        Cli.Result started = cli("run", "slow-refund", "--input", "A-1001 broke");
+        String id = runId(started);
+
+        Cli.Result cancel = cli("cancel", id, "--reason", "changed my mind");
+        assertThat(cancel.exitCode()).as("%s", cancel).isZero();
+        assertThat(cancel.out()).contains(id);
+
+        Cli.Result watch = cli("watch", id);
+        assertThat(watch.exitCode()).as("%s", watch).isEqualTo(ExitCodes.FAILURE);
+        assertThat(watch.out()).contains("changed my mind").contains(" CANCELLED in ");
+        assertThat(watch.err()).startsWith("flightdeck: run " + id + " ended CANCELLED");
+    }
+
+    @Test
     void demoRunsOnTheRunningDaemon() {
         Cli.Result r = cli("demo");
         assertThat(r.exitCode()).as("%s", r).isZero();
