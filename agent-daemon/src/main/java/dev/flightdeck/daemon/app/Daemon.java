@@ -40,8 +40,8 @@ public final class Daemon {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
         DaemonAssembly assembly = new DaemonAssembly(settings, builder, Clock.systemUTC());
         try {
-            assembly.installDemoBundleIfEmpty();
             assembly.start();
+            assembly.installDemoBundleIfEmpty(); // before daemon.json: clients never see a fresh dir without it
             EndpointFile.write(dataDir, LOOPBACK, assembly.port(), token, ProcessHandle.current().pid(), version);
             LOG.info("flightdeckd {} ready on {}:{} for {}", version, LOOPBACK, assembly.port(), dataDir);
             StopSignals.install(stopRequested::countDown);
