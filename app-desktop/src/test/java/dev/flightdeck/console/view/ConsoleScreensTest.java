@@ -148,4 +148,23 @@ class ConsoleScreensTest {
         assertThat(robot.lookup("#detailsHash").queryLabeled().getText()).isNotBlank().isNotEqualTo("—");
         assertThat(robot.lookup("#detailsTitle").queryLabeled().getText()).startsWith("Tool call");
     }
+
+    @Test
+    void reconnectsByItselfAfterTheDaemonRestartsOnANewPort(FxRobot robot) throws Exception {
+        TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
+        var status = robot.lookup("#connectionStatus").queryLabeled();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> status.getText().startsWith("Connected to flightdeckd"));
+        int oldPort = endpoint.port();
+
+        killDaemon();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !status.getText().startsWith("Connected"));
+        endpoint = DaemonProcess.ensureRunning(dataDir, Duration.ofSeconds(60));
+
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS,
+                () -> status.getText().endsWith("on port " + endpoint.port()));
+        assertThat(endpoint.port()).isNotEqualTo(oldPort);
+        // The Runs screen follows the new daemon: a run started now shows up by itself.
+        RunInfo run = startRun();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
+    }
 }
