@@ -1,11 +1,15 @@
 package dev.flightdeck.daemon.bundle;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * Turns bundle YAML (format v1, docs/bundles.md) into a validated {@link ParsedBundle}, or an
  * {@link InvalidBundleException} listing every problem with its location. Pure: touches no
- * storage.
+ * storage. Thread-safe: one instance may parse concurrently.
  */
 public final class BundleParser {
     private final Set<String> providers;
@@ -20,7 +24,31 @@ public final class BundleParser {
         this.toolImplementations = Set.copyOf(toolImplementations);
     }
 
+    /**
+     * Parses and validates one bundle file.
+     *
+     * @param yaml the bundle's YAML text (at most 1 MiB as UTF-8)
+     * @return the normalized spec, its canonical JSON and its version id
+     * @throws InvalidBundleException listing every problem found; the only exception thrown
+     *                                for any content of {@code yaml}
+     * @throws NullPointerException   if {@code yaml} is null
+     */
     public ParsedBundle parse(String yaml) {
-        throw new UnsupportedOperationException("bundle parsing lands with the bundle format change");
+        Objects.requireNonNull(yaml, "yaml");
+        List<BundleProblem> problems = new ArrayList<>();
+        JsonNode raw = YamlReader.read(yaml, problems);
+        if (raw == null) {
+            throw new InvalidBundleException(problems);
+        }
+        JsonNode root = CanonicalJson.normalize(raw, "", problems);
+        if (root == null) {
+            throw new InvalidBundleException(problems);
+        }
+        BundleValidator.Result result = new BundleValidator(providers, toolImplementations, problems).validate(root);
+        if (result == null) {
+            throw new InvalidBundleException(problems);
+        }
+        String canonicalJson = CanonicalJson.write(result.canonicalTree());
+        return new ParsedBundle(result.spec(), canonicalJson, CanonicalJson.sha256Hex(canonicalJson), yaml);
     }
 }

@@ -1,12 +1,44 @@
 package dev.flightdeck.daemon.cli;
 
+import dev.flightdeck.client.DaemonEndpoint;
+import dev.flightdeck.daemon.app.DataDirLock;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 
 /** {@code flightdeck daemon}: runs flightdeckd in the foreground until SIGTERM. */
-@Command(name = "daemon", description = "Run the daemon in the foreground.")
-public final class DaemonCommand implements java.util.concurrent.Callable<Integer> {
+@Command(name = "daemon", mixinStandardHelpOptions = true, description = "Run the daemon in the foreground.")
+public final class DaemonCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--port", description = "TCP port on 127.0.0.1 (0 = pick a free one; default ${DEFAULT-VALUE}).")
+    int port = 0;
+
+    @Option(names = "--data-dir", description = "Data directory (default: $FLIGHTDECK_HOME or ~/.flightdeck).")
+    Path dataDir;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("the daemon assembly lands with the daemon change");
+    public Integer call() throws Exception {
+        Path dir = (dataDir != null ? dataDir : DaemonEndpoint.defaultDataDir()).toAbsolutePath();
+        if (port < 0 || port > 65535) {
+            spec.commandLine().getErr().println("--port: must be between 0 and 65535, got " + port);
+            return 2;
+        }
+        // Lock first: a second daemon must not touch logs, database or daemon.json of the first.
+        try (DataDirLock lock = DataDirLock.acquire(dir)) {
+            // Before the first logger is created, so logback writes into this data directory.
+            System.setProperty("flightdeck.log.dir", dir.resolve("logs").toString());
+            new dev.flightdeck.daemon.app.Daemon(dir, port, VersionProvider.version()).runUntilStopped();
+            return 0;
+        } catch (DataDirLock.HeldException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
     }
 }

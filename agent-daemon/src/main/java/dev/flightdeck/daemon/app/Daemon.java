@@ -1,0 +1,64 @@
+package dev.flightdeck.daemon.app;
+
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The {@code flightdeck daemon} process: with the data directory already locked, it migrates,
+ * installs the demo bundle into a fresh directory, serves on 127.0.0.1 only, publishes
+ * daemon.json, and on SIGTERM or SIGINT drains, stops and removes daemon.json.
+ */
+public final class Daemon {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    private static final String LOOPBACK = "127.0.0.1";
+
+    private final Path dataDir;
+    private final int port;
+    private final String version;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+
+    public Daemon(Path dataDir, int port, String version) {
+        this.dataDir = dataDir.toAbsolutePath();
+        this.port = port;
+        this.version = version;
+    }
+
+    /** Runs until asked to stop; returns when everything is shut down. */
+    public void runUntilStopped() throws IOException, InterruptedException {
+        String token = HexFormat.of().formatHex(randomBytes());
+        DaemonSettings settings = DaemonSettings.defaults(dataDir, token, version);
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
+        DaemonAssembly assembly = new DaemonAssembly(settings, builder, Clock.systemUTC());
+        try {
+            assembly.installDemoBundleIfEmpty();
+            assembly.start();
+            EndpointFile.write(dataDir, LOOPBACK, assembly.port(), token, ProcessHandle.current().pid(), version);
+            LOG.info("flightdeckd {} ready on {}:{} for {}", version, LOOPBACK, assembly.port(), dataDir);
+            StopSignals.install(stopRequested::countDown);
+            stopRequested.await();
+            LOG.info("stopping: draining runs");
+        } finally {
+            try {
+                assembly.close();
+            } finally {
+                EndpointFile.delete(dataDir);
+            }
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] token = new byte[32];
+        new SecureRandom().nextBytes(token);
+        return token;
+    }
+}

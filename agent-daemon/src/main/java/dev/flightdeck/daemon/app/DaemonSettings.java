@@ -1,0 +1,29 @@
+package dev.flightdeck.daemon.app;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What a daemon is configured with.
+ *
+ * @param dataDir    the directory the daemon owns (database, logs, daemon.json)
+ * @param token      the bearer token every rpc but health must carry
+ * @param version    the release version reported by GetDaemonInfo
+ * @param runWorkers how many runs execute at once
+ * @param rpcThreads how many threads serve rpcs and feed streams
+ * @param drainTime  how long a stopping daemon lets running steps finish
+ */
+public record DaemonSettings(Path dataDir, String token, String version, int runWorkers, int rpcThreads,
+                             Duration drainTime) {
+    public static final int DEFAULT_RUN_WORKERS = 4;
+    public static final int DEFAULT_RPC_THREADS = 8;
+    public static final Duration DEFAULT_DRAIN_TIME = Duration.ofSeconds(10);
+
+    public static DaemonSettings defaults(Path dataDir, String token, String version) {
+        return new DaemonSettings(dataDir, token, version, DEFAULT_RUN_WORKERS, DEFAULT_RPC_THREADS, DEFAULT_DRAIN_TIME);
+    }
+
+    public DaemonSettings withRunWorkers(int workers) {
+        return new DaemonSettings(dataDir, token, version, workers, rpcThreads, drainTime);
+    }
+}

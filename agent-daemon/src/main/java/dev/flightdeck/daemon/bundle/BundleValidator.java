@@ -1,0 +1,546 @@
+package dev.flightdeck.daemon.bundle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonSchema;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a bundle tree (already number-normalized by {@link CanonicalJson#normalize}) against
+ * format v1, collecting every problem, and builds the normalized spec: the canonical tree with
+ * defaults applied, plus the {@link BundleSpec} records.
+ */
+final class BundleValidator {
+    static final int FORMAT = 1;
+
+    private static final Pattern BUNDLE_NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+    private static final Pattern TOOL_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9_-]{0,63}");
+
+    private static final Set<String> TOP_KEYS =
+            Set.of("format", "name", "description", "system_prompt", "tools", "model", "limits");
+    private static final Set<String> TOOL_KEYS =
+            Set.of("name", "description", "implementation", "policy", "idempotent", "parameters");
+    private static final Set<String> MODEL_KEYS = Set.of("provider", "model", "parameters", "script");
+    private static final Set<String> LIMIT_KEYS =
+            Set.of("max_steps", "max_tokens", "max_cost_usd", "max_wall_time_seconds");
+    private static final Set<String> TURN_KEYS = Set.of("text", "tool_calls", "latency_ms", "usage");
+    private static final Set<String> CALL_KEYS = Set.of("tool", "arguments");
+    private static final Set<String> USAGE_KEYS = Set.of("input_tokens", "output_tokens");
+
+    private static final BigDecimal MICROS_PER_USD = BigDecimal.valueOf(1_000_000);
+
+    private final Set<String> providers;
+    private final Set<String> implementations;
+    private final List<BundleProblem> problems;
+    private final JsonNodeFactory nodes = CanonicalJson.nodes();
+
+    /** Compiled parameter schemas of the tools whose schema is valid, by tool name. */
+    private final Map<String, JsonSchema> toolSchemas = new HashMap<>();
+    /** Names of all tools declared (valid or not), so script turns are not blamed twice. */
+    private final Set<String> declaredTools = new TreeSet<>();
+
+    record Result(BundleSpec spec, ObjectNode canonicalTree) {
+    }
+
+    BundleValidator(Set<String> providers, Set<String> implementations, List<BundleProblem> problems) {
+        this.providers = providers;
+        this.implementations = implementations;
+        this.problems = problems;
+    }
+
+    /** @return the normalized bundle, or null if any problem was found */
+    Result validate(JsonNode root) {
+        int before = problems.size();
+        if (!root.isObject()) {
+            problem("", "a bundle is a YAML mapping of format v1 fields, got " + CanonicalJson.describeType(root));
+            return null;
+        }
+        unknownKeys(root, "", TOP_KEYS);
+
+        JsonNode format = root.get("format");
+        if (format != null) {
+            Long value = integer(format, "format", 0, Long.MAX_VALUE);
+            if (value != null && value != FORMAT) {
+                problem("format", "unsupported format " + value + " (this daemon reads format " + FORMAT + ")");
+            }
+        }
+        String name = requiredString(root, "name", "");
+        if (name != null && !BUNDLE_NAME.matcher(name).matches()) {
+            problem("name", "invalid bundle name " + Paths.quote(name)
+                    + ": use 1 to 63 lowercase letters, digits and dashes, starting with a letter");
+        }
+        String description = optionalString(root, "description", "", "");
+        String systemPrompt = requiredString(root, "system_prompt", "");
+        if (systemPrompt != null && systemPrompt.isBlank()) {
+            problem("system_prompt", "must not be empty");
+        }
+
+        ArrayNode toolsTree = nodes.arrayNode();
+        List<ToolSpec> tools = tools(root.get("tools"), toolsTree);
+
+        ObjectNode modelTree = nodes.objectNode();
+        ModelSpec model = model(root.get("model"), modelTree);
+
+        ObjectNode limitsTree = nodes.objectNode();
+        LimitsSpec limits = limits(root.get("limits"), limitsTree);
+
+        if (problems.size() != before) {
+            return null;
+        }
+        ObjectNode tree = nodes.objectNode();
+        tree.put("format", FORMAT);
+        tree.put("name", name);
+        tree.put("description", description);
+        tree.put("system_prompt", systemPrompt);
+        tree.set("tools", toolsTree);
+        tree.set("model", modelTree);
+        tree.set("limits", limitsTree);
+        return new Result(new BundleSpec(name, description, systemPrompt, tools, model, limits), tree);
+    }
+
+    // ---------------------------------------------------------------- tools
+
+    private List<ToolSpec> tools(JsonNode node, ArrayNode out) {
+        List<ToolSpec> tools = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return tools;
+        }
+        if (!node.isArray()) {
+            typeProblem("tools", "a list of tools", node);
+            return tools;
+        }
+        Map<String, Integer> firstIndex = new LinkedHashMap<>();
+        for (int i = 0; i < node.size(); i++) {
+            String path = Paths.index("tools", i);
+            ToolSpec tool = tool(node.get(i), path, firstIndex, i, out);
+            if (tool != null) {
+                tools.add(tool);
+            }
+        }
+        return tools;
+    }
+
+    private ToolSpec tool(JsonNode node, String path, Map<String, Integer> firstIndex, int index, ArrayNode out) {
+        if (!node.isObject()) {
+            typeProblem(path, "a mapping describing a tool", node);
+            return null;
+        }
+        int before = problems.size();
+        unknownKeys(node, path, TOOL_KEYS);
+
+        String name = requiredString(node, "name", path);
+        if (name != null) {
+            if (!TOOL_NAME.matcher(name).matches()) {
+                problem(Paths.key(path, "name"), "invalid tool name " + Paths.quote(name)
+                        + ": use 1 to 64 letters, digits, '_' and '-', starting with a letter");
+            }
+            Integer first = firstIndex.putIfAbsent(name, index);
+            if (first != null) {
+                problem(Paths.key(path, "name"), "duplicate tool name " + Paths.quote(name)
+                        + " (also tools[" + first + "])");
+            }
+            declaredTools.add(name);
+        }
+        String description = requiredString(node, "description", path);
+        if (description != null && description.isBlank()) {
+            problem(Paths.key(path, "description"), "must not be empty");
+        }
+        String implementation = requiredString(node, "implementation", path);
+        if (implementation != null && !implementations.contains(implementation)) {
+            problem(Paths.key(path, "implementation"), "unknown implementation " + Paths.quote(implementation)
+                    + " (this daemon serves: " + String.join(", ", new TreeSet<>(implementations)) + ")");
+        }
+        String policyText = optionalString(node, "policy", path, "allow");
+        ToolPolicy policy = null;
+        if (policyText != null) {
+            switch (policyText) {
+                case "allow" -> policy = ToolPolicy.ALLOW;
+                case "ask" -> policy = ToolPolicy.ASK;
+                case "deny" -> policy = ToolPolicy.DENY;
+                default -> problem(Paths.key(path, "policy"), "invalid policy " + Paths.quote(policyText)
+                        + " (expected allow, ask or deny)");
+            }
+        }
+        Boolean idempotent = optionalBoolean(node, "idempotent", path, false);
+
+        String parametersPath = Paths.key(path, "parameters");
+        JsonNode parameters = node.get("parameters");
+        JsonSchema compiled = null;
+        if (parameters == null) {
+            problem(parametersPath, "required (a JSON Schema of the arguments object)");
+        } else if (!parameters.isObject()) {
+            typeProblem(parametersPath, "a JSON Schema object", parameters);
+        } else {
+            compiled = parametersSchema(parameters, parametersPath);
+        }
+
+        if (problems.size() != before) {
+            return null;
+        }
+        if (compiled != null) {
+            toolSchemas.put(name, compiled);
+        }
+        ObjectNode tree = nodes.objectNode();
+        tree.put("name", name);
+        tree.put("description", description);
+        tree.put("implementation", implementation);
+        tree.put("policy", policyText);
+        tree.put("idempotent", idempotent);
+        tree.set("parameters", parameters);
+        out.add(tree);
+        return new ToolSpec(name, description, CanonicalJson.write(parameters), policy, idempotent, implementation);
+    }
+
+    /** Checks a tool's parameters schema; returns it compiled, or null after reporting problems. */
+    private JsonSchema parametersSchema(JsonNode schema, String path) {
+        int before = problems.size();
+        JsonNode dialect = schema.get("$schema");
+        if (dialect != null && !(dialect.isTextual() && isDialect2020(dialect.textValue()))) {
+            problem(Paths.key(path, "$schema"), "only JSON Schema draft 2020-12 is supported (\""
+                    + SchemaChecker.DIALECT + "\"); leave $schema out or use that");
+        }
+        problems.addAll(SchemaChecker.checkSchema(schema, path));
+
+        JsonNode type = schema.get("type");
+        if (type == null) {
+            problem(Paths.key(path, "type"), "required: a tool's parameters are an object (type: object)");
+        } else if (!(type.isTextual() && type.textValue().equals("object"))) {
+            problem(Paths.key(path, "type"), "must be \"object\" (a tool's arguments are an object), got "
+                    + (type.isTextual() ? Paths.quote(type.textValue()) : CanonicalJson.describeType(type)));
+        }
+        JsonNode properties = schema.get("properties");
+        JsonNode required = schema.get("required");
+        if (required != null && required.isArray()) {
+            for (int j = 0; j < required.size(); j++) {
+                JsonNode entry = required.get(j);
+                if (entry.isTextual() && (properties == null || !properties.isObject() || !properties.has(entry.textValue()))) {
+                    problem(Paths.index(Paths.key(path, "required"), j), "unknown property " + Paths.quote(entry.textValue()));
+                }
+            }
+        }
+        if (problems.size() != before) {
+            return null;
+        }
+        return SchemaChecker.compile(schema, path, problems);
+    }
+
+    private static boolean isDialect2020(String uri) {
+        return uri.equals(SchemaChecker.DIALECT) || uri.equals(SchemaChecker.DIALECT + "#");
+    }
+
+    // ---------------------------------------------------------------- model
+
+    private ModelSpec model(JsonNode node, ObjectNode out) {
+        if (node == null) {
+            problem("model", "required (provider and model)");
+            return null;
+        }
+        if (!node.isObject()) {
+            typeProblem("model", "a mapping", node);
+            return null;
+        }
+        int before = problems.size();
+        unknownKeys(node, "model", MODEL_KEYS);
+        String provider = requiredString(node, "provider", "model");
+        if (provider != null && !providers.contains(provider)) {
+            problem("model.provider", "unknown provider " + Paths.quote(provider)
+                    + " (this daemon knows: " + String.join(", ", new TreeSet<>(providers)) + ")");
+        }
+        String model = requiredString(node, "model", "model");
+        if (model != null && model.isBlank()) {
+            problem("model.model", "must not be empty");
+        }
+        JsonNode parameters = node.get("parameters");
+        if (parameters == null || parameters.isNull()) {
+            parameters = nodes.objectNode();
+        } else if (!parameters.isObject()) {
+            typeProblem("model.parameters", "a mapping", parameters);
+        }
+
+        boolean scripted = "scripted".equals(provider);
+        JsonNode script = node.get("script");
+        ArrayNode scriptTree = nodes.arrayNode();
+        if (script == null || script.isNull()) {
+            if (scripted) {
+                problem("model.script", "required when provider is \"scripted\": the turns the model plays");
+            }
+        } else {
+            if (provider != null && providers.contains(provider) && !scripted) {
+                problem("model.script", "only allowed when provider is \"scripted\"");
+            }
+            script(script, scriptTree);
+        }
+        if (problems.size() != before) {
+            return null;
+        }
+        out.put("provider", provider);
+        out.put("model", model);
+        out.set("parameters", parameters);
+        out.set("script", scriptTree);
+        return new ModelSpec(provider, model, CanonicalJson.write(parameters), CanonicalJson.write(scriptTree));
+    }
+
+    private void script(JsonNode script, ArrayNode out) {
+        if (!script.isArray()) {
+            typeProblem("model.script", "a list of turns", script);
+            return;
+        }
+        if (script.isEmpty()) {
+            problem("model.script", "must have at least one turn");
+        }
+        for (int i = 0; i < script.size(); i++) {
+            ObjectNode turn = turn(script.get(i), Paths.index("model.script", i));
+            if (turn != null) {
+                out.add(turn);
+            }
+        }
+    }
+
+    private ObjectNode turn(JsonNode node, String path) {
+        if (!node.isObject()) {
+            typeProblem(path, "a mapping with text or tool_calls", node);
+            return null;
+        }
+        int before = problems.size();
+        unknownKeys(node, path, TURN_KEYS);
+        JsonNode text = node.get("text");
+        JsonNode calls = node.get("tool_calls");
+        ObjectNode out = nodes.objectNode();
+        if (text != null && calls != null) {
+            problem(path, "a turn has exactly one of \"text\" or \"tool_calls\", found both");
+        } else if (text == null && calls == null) {
+            problem(path, "a turn has exactly one of \"text\" or \"tool_calls\", found neither");
+        }
+        if (text != null) {
+            String value = string(text, Paths.key(path, "text"));
+            if (value != null) {
+                out.put("text", value);
+            }
+        }
+        if (calls != null) {
+            String callsPath = Paths.key(path, "tool_calls");
+            if (!calls.isArray()) {
+                typeProblem(callsPath, "a list of tool calls", calls);
+            } else {
+                if (calls.isEmpty()) {
+                    problem(callsPath, "must have at least one tool call (use text for a final answer)");
+                }
+                ArrayNode callsTree = nodes.arrayNode();
+                for (int j = 0; j < calls.size(); j++) {
+                    ObjectNode call = toolCall(calls.get(j), Paths.index(callsPath, j));
+                    if (call != null) {
+                        callsTree.add(call);
+                    }
+                }
+                out.set("tool_calls", callsTree);
+            }
+        }
+        Long latency = optionalInteger(node, "latency_ms", path, 0, Integer.MAX_VALUE, 0L);
+        out.put("latency_ms", latency == null ? 0 : latency);
+
+        ObjectNode usageTree = nodes.objectNode();
+        JsonNode usage = node.get("usage");
+        String usagePath = Paths.key(path, "usage");
+        if (usage != null && !usage.isNull() && !usage.isObject()) {
+            typeProblem(usagePath, "a mapping with input_tokens and output_tokens", usage);
+        } else {
+            JsonNode source = usage == null || usage.isNull() ? nodes.objectNode() : usage;
+            unknownKeys(source, usagePath, USAGE_KEYS);
+            Long input = optionalInteger(source, "input_tokens", usagePath, 0, Long.MAX_VALUE, 0L);
+            Long output = optionalInteger(source, "output_tokens", usagePath, 0, Long.MAX_VALUE, 0L);
+            usageTree.put("input_tokens", input == null ? 0 : input);
+            usageTree.put("output_tokens", output == null ? 0 : output);
+        }
+        out.set("usage", usageTree);
+        return problems.size() == before ? out : null;
+    }
+
+    private ObjectNode toolCall(JsonNode node, String path) {
+        if (!node.isObject()) {
+            typeProblem(path, "a mapping with tool and arguments", node);
+            return null;
+        }
+        int before = problems.size();
+        unknownKeys(node, path, CALL_KEYS);
+        String tool = requiredString(node, "tool", path);
+        if (tool != null && !declaredTools.contains(tool)) {
+            problem(Paths.key(path, "tool"), "unknown tool " + Paths.quote(tool) + " (not in tools"
+                    + (declaredTools.isEmpty() ? "; the bundle declares none)" : ": " + String.join(", ", declaredTools) + ")"));
+        }
+        JsonNode arguments = node.get("arguments");
+        String argumentsPath = Paths.key(path, "arguments");
+        if (arguments == null || arguments.isNull()) {
+            arguments = nodes.objectNode();
+        }
+        if (!arguments.isObject()) {
+            typeProblem(argumentsPath, "a mapping of argument names to values", arguments);
+        } else if (tool != null && toolSchemas.containsKey(tool)) {
+            problems.addAll(SchemaChecker.validate(toolSchemas.get(tool), arguments, argumentsPath));
+        }
+        if (problems.size() != before) {
+            return null;
+        }
+        ObjectNode out = nodes.objectNode();
+        out.put("tool", tool);
+        out.set("arguments", arguments);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- limits
+
+    private LimitsSpec limits(JsonNode node, ObjectNode out) {
+        JsonNode source = node;
+        if (source == null || source.isNull()) {
+            source = nodes.objectNode();
+        } else if (!source.isObject()) {
+            typeProblem("limits", "a mapping", source);
+            return null;
+        }
+        int before = problems.size();
+        unknownKeys(source, "limits", LIMIT_KEYS);
+        Long maxSteps = optionalInteger(source, "max_steps", "limits", 1, Integer.MAX_VALUE, (long) LimitsSpec.DEFAULT_MAX_STEPS);
+        Long maxTokens = optionalInteger(source, "max_tokens", "limits", 0, Long.MAX_VALUE, 0L);
+        Long maxWallSeconds = optionalInteger(source, "max_wall_time_seconds", "limits", 0, Long.MAX_VALUE / 1000, 0L);
+        Long maxCostMicros = 0L;
+        JsonNode cost = source.get("max_cost_usd");
+        if (cost != null) {
+            maxCostMicros = micros(cost, "limits.max_cost_usd");
+        }
+        if (problems.size() != before) {
+            return null;
+        }
+        out.put("max_steps", maxSteps);
+        out.put("max_tokens", maxTokens);
+        out.put("max_cost_micros", maxCostMicros);
+        out.put("max_wall_time_seconds", maxWallSeconds);
+        return new LimitsSpec(maxSteps.intValue(), maxTokens, maxCostMicros, maxWallSeconds * 1000);
+    }
+
+    private Long micros(JsonNode node, String path) {
+        if (!node.isNumber()) {
+            typeProblem(path, "a number of US dollars", node);
+            return null;
+        }
+        BigDecimal usd = node.decimalValue();
+        if (usd.signum() < 0) {
+            problem(path, "must be >= 0, got " + usd.toPlainString());
+            return null;
+        }
+        BigDecimal micros = usd.multiply(MICROS_PER_USD).stripTrailingZeros();
+        if (micros.scale() > 0) {
+            problem(path, "at most 6 decimal places (whole micro-dollars), got " + usd.toPlainString());
+            return null;
+        }
+        BigInteger value = micros.toBigIntegerExact();
+        if (value.bitLength() >= 64) {
+            problem(path, "too large, got " + usd.toPlainString());
+            return null;
+        }
+        return value.longValue();
+    }
+
+    // ---------------------------------------------------------------- field helpers
+
+    private void unknownKeys(JsonNode node, String path, Set<String> known) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                problem(Paths.key(path, key), "unknown property " + Paths.quote(key));
+            }
+        }
+    }
+
+    private String requiredString(JsonNode parent, String key, String parentPath) {
+        String path = Paths.key(parentPath, key);
+        JsonNode node = parent.get(key);
+        if (node == null) {
+            problem(path, "required");
+            return null;
+        }
+        return string(node, path);
+    }
+
+    private String optionalString(JsonNode parent, String key, String parentPath, String defaultValue) {
+        JsonNode node = parent.get(key);
+        if (node == null || node.isNull()) {
+            return defaultValue;
+        }
+        return string(node, Paths.key(parentPath, key));
+    }
+
+    private String string(JsonNode node, String path) {
+        if (!node.isTextual()) {
+            typeProblem(path, "a string", node);
+            return null;
+        }
+        return node.textValue();
+    }
+
+    private Boolean optionalBoolean(JsonNode parent, String key, String parentPath, boolean defaultValue) {
+        JsonNode node = parent.get(key);
+        if (node == null || node.isNull()) {
+            return defaultValue;
+        }
+        if (!node.isBoolean()) {
+            typeProblem(Paths.key(parentPath, key), "true or false", node);
+            return null;
+        }
+        return node.booleanValue();
+    }
+
+    private Long optionalInteger(JsonNode parent, String key, String parentPath, long min, long max, Long defaultValue) {
+        JsonNode node = parent.get(key);
+        if (node == null || node.isNull()) {
+            return defaultValue;
+        }
+        return integer(node, Paths.key(parentPath, key), min, max);
+    }
+
+    /** An integral number in [min, max]; numbers are already canonical, so 3.0 arrives as 3. */
+    private Long integer(JsonNode node, String path, long min, long max) {
+        if (!node.isIntegralNumber()) {
+            typeProblem(path, "an integer", node);
+            return null;
+        }
+        BigInteger value = node.bigIntegerValue();
+        if (value.compareTo(BigInteger.valueOf(min)) < 0) {
+            problem(path, (min == 0 ? "must be >= 0" : "must be >= " + min) + ", got " + value);
+            return null;
+        }
+        if (value.compareTo(BigInteger.valueOf(max)) > 0) {
+            problem(path, "must be <= " + max + ", got " + value);
+            return null;
+        }
+        return value.longValue();
+    }
+
+    private void typeProblem(String path, String expected, JsonNode actual) {
+        String got = CanonicalJson.describeType(actual);
+        if (actual.isNumber()) {
+            got = "a number (" + actual.asText() + ")";
+        }
+        String hint = "";
+        if (expected.equals("a string") && (actual.isBoolean() || actual.isNumber() || actual.isNull())) {
+            hint = actual.isBoolean()
+                    ? "; YAML reads unquoted yes/no/on/off/true/false as booleans, so quote the text"
+                    : actual.isNull() ? "; an empty value or ~ is null in YAML" : "; quote it if it is meant as text";
+        }
+        problem(path, "expected " + expected + ", got " + got + hint);
+    }
+
+    private void problem(String path, String message) {
+        problems.add(new BundleProblem(path, message));
+    }
+}

@@ -1,0 +1,277 @@
+package dev.flightdeck.daemon.engine;
+
+import dev.flightdeck.daemon.bundle.BundleRegistry;
+import dev.flightdeck.daemon.bundle.BundleSpec;
+import dev.flightdeck.daemon.bundle.ToolSpec;
+import dev.flightdeck.daemon.model.ChatMessage;
+import dev.flightdeck.daemon.model.ModelCallCancelledException;
+import dev.flightdeck.daemon.model.ModelCallException;
+import dev.flightdeck.daemon.model.ModelProviders;
+import dev.flightdeck.daemon.model.ModelReply;
+import dev.flightdeck.daemon.model.ModelRequest;
+import dev.flightdeck.daemon.model.OfferedTool;
+import dev.flightdeck.daemon.model.ToolCall;
+import dev.flightdeck.daemon.run.RunEventRecord;
+import dev.flightdeck.daemon.run.RunRecord;
+import dev.flightdeck.daemon.run.RunStatus;
+import dev.flightdeck.daemon.run.TerminalReason;
+import dev.flightdeck.daemon.store.RunEventRepository;
+import dev.flightdeck.daemon.store.RunRepository;
+import dev.flightdeck.daemon.tool.ToolExecutor;
+import dev.flightdeck.daemon.tool.ToolOutcome;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The agent loop. One step = one model call and the tool calls it asked for. Every decision is
+ * taken from the run's committed events (folded into {@link RunProgress}), and every event is
+ * committed before the action it announces, so the loop can stop anywhere and continue later
+ * without repeating a model or tool call whose result is committed.
+ */
+public final class AgentLoop {
+    /** Why {@link #drive} returned. */
+    public enum Outcome {
+        /** The run is terminal. */
+        FINISHED,
+        /** The run waits for a human; no thread holds it. */
+        WAITING,
+        /** The daemon is stopping; the run stays RUNNING and resumes on the next start. */
+        PAUSED
+    }
+
+    private final RunRepository runs;
+    private final RunEventRepository events;
+    private final EventCodec codec;
+    private final EventLog log;
+    private final BundleRegistry bundles;
+    private final ModelProviders providers;
+    private final ToolExecutor tools;
+
+    public AgentLoop(RunRepository runs, RunEventRepository events, EventCodec codec, EventLog log,
+                     BundleRegistry bundles, ModelProviders providers, ToolExecutor tools) {
+        this.runs = runs;
+        this.events = events;
+        this.codec = codec;
+        this.log = log;
+        this.bundles = bundles;
+        this.providers = providers;
+        this.tools = tools;
+    }
+
+    /** Continues {@code runId} from its last committed event until it finishes, waits or must pause. */
+    Outcome drive(String runId, RunControl control) {
+        RunRecord run = runs.find(runId).orElseThrow(() -> new IllegalStateException("run " + runId + " vanished"));
+        if (run.status().isTerminal()) {
+            return Outcome.FINISHED;
+        }
+        RunProgress progress = new RunProgress();
+        for (RunEventRecord e : events.readAll(runId)) {
+            progress.apply(codec.payloadOf(e));
+        }
+        BundleSpec spec = bundles.get(run.bundleName(), run.bundleVersion()).spec();
+        return new Drive(run, progress, spec, control).loop();
+    }
+
+    /** Cancels a run no worker is executing (queued, or waiting for approval). */
+    RunRecord cancelIdle(RunRecord run, EventPayload.CancelRequested request) {
+        Drive d = new Drive(run, new RunProgress(), null, null);
+        d.cancel(request);
+        return d.run;
+    }
+
+    /** Ends a run with FAILED/ERROR after an unexpected failure, if it is not terminal already. */
+    void failUnexpectedly(String runId, String message) {
+        try {
+            runs.find(runId).filter(r -> !r.status().isTerminal()).ifPresent(r -> {
+                Drive d = new Drive(r, new RunProgress(), null, null);
+                d.fail(message);
+            });
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(AgentLoop.class).error("cannot record the failure of run {}", runId, e);
+        }
+    }
+
+    /** One execution of the loop for one run: the current row and state, advanced by each append. */
+    private final class Drive {
+        private RunRecord run;
+        private final RunProgress progress;
+        private final BundleSpec spec;
+        private final RunControl control;
+
+        Drive(RunRecord run, RunProgress progress, BundleSpec spec, RunControl control) {
+            this.run = run;
+            this.progress = progress;
+            this.spec = spec;
+            this.control = control;
+        }
+
+        Outcome loop() {
+            while (true) {
+                if (progress.finished()) {
+                    return Outcome.FINISHED;
+                }
+                EventPayload.CancelRequested cancel = control.cancelRequest();
+                if (cancel != null) {
+                    cancel(cancel);
+                    return Outcome.FINISHED;
+                }
+                if (!progress.started()) {
+                    append(0, new EventPayload.RunStarted(run.bundleName(), run.bundleVersion(), run.tenant(), run.input()));
+                    continue;
+                }
+                if (progress.awaitingResponse()) {
+                    if (!callModel()) {
+                        return Outcome.PAUSED;
+                    }
+                    continue;
+                }
+                Optional<RunProgress.CallState> open = progress.nextOpenCall();
+                if (open.isPresent()) {
+                    Outcome waiting = handleCall(open.get());
+                    if (waiting != null) {
+                        return waiting;
+                    }
+                    continue;
+                }
+                Optional<EventPayload.ModelResponded> last = progress.lastResponse();
+                if (last.isPresent() && last.get().message().toolCalls().isEmpty()) {
+                    finish(RunStatus.SUCCEEDED, TerminalReason.COMPLETED,
+                            "answered after " + steps(progress.steps()), last.get().message().content());
+                    continue;
+                }
+                if (control.stopAtStepBoundary()) {
+                    return Outcome.PAUSED;
+                }
+                int maxSteps = spec.limits().maxSteps();
+                if (progress.steps() >= maxSteps) {
+                    String message = "stopped after " + steps(progress.steps()) + " (max_steps = " + maxSteps + ")";
+                    append(0, new EventPayload.GuardrailTripped(TerminalReason.STEP_LIMIT, steps(maxSteps),
+                            steps(progress.steps()), message));
+                    finish(RunStatus.FAILED, TerminalReason.STEP_LIMIT, message, "");
+                    continue;
+                }
+                requestModel();
+            }
+        }
+
+        private void requestModel() {
+            List<ChatMessage> newMessages = progress.steps() == 0
+                    ? List.of(ChatMessage.system(SystemPrompt.render(spec.systemPrompt(), run)), ChatMessage.user(run.input()))
+                    : progress.pendingMessages();
+            int messageCount = progress.sentConversation().size() + newMessages.size();
+            append(progress.steps() + 1, new EventPayload.ModelRequested(spec.model().provider(), spec.model().model(),
+                    newMessages, messageCount, spec.tools().stream().map(ToolSpec::name).toList()));
+        }
+
+        /** @return false when the call was abandoned because the daemon is stopping */
+        private boolean callModel() {
+            List<OfferedTool> offered = spec.tools().stream()
+                    .map(t -> new OfferedTool(t.name(), t.description(), t.parametersJson())).toList();
+            ModelRequest request = new ModelRequest(spec.model().provider(), spec.model().model(),
+                    spec.model().parametersJson(), spec.model().scriptJson(), progress.sentConversation(), offered);
+            try {
+                ModelReply reply = providers.get(spec.model().provider())
+                        .call(request, () -> control.cancelRequest() != null || Thread.currentThread().isInterrupted());
+                append(progress.steps(), new EventPayload.ModelResponded(spec.model().provider(), reply.model(),
+                        reply.message(), reply.finishReason(), reply.usage(), reply.latencyMs(), reply.attempts()));
+                return true;
+            } catch (ModelCallCancelledException e) {
+                // A cancelled run is finished by the loop's next safe point; otherwise we are stopping.
+                return control.cancelRequest() != null;
+            } catch (ModelCallException e) {
+                fail("model call failed: " + e.getMessage());
+                return true;
+            }
+        }
+
+        /** Advances one tool call by one event; returns WAITING or FINISHED when the loop must stop. */
+        private Outcome handleCall(RunProgress.CallState c) {
+            ToolSpec tool = spec.tools().stream().filter(t -> t.name().equals(c.call.toolName())).findFirst().orElse(null);
+            if (tool == null) {
+                fail("the model called unknown tool \"" + c.call.toolName() + "\"; the bundle declares: "
+                        + spec.tools().stream().map(ToolSpec::name).collect(Collectors.joining(", ")));
+                return Outcome.FINISHED;
+            }
+            int step = progress.steps();
+            if (!c.proposed()) {
+                append(step, new EventPayload.ToolCallProposed(c.call, tool.policy(),
+                        "bundle policy for tool \"" + tool.name() + "\": " + tool.policy().name().toLowerCase(java.util.Locale.ROOT)));
+                return null;
+            }
+            switch (c.policy) {
+                case DENY -> {
+                    append(step, new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
+                            ToolExecutor.errorJson("denied by policy"), true, 0));
+                    return null;
+                }
+                case ALLOW -> {
+                    if (c.interrupted() && !tool.idempotent() && c.decision == null) {
+                        return gate(c, "ambiguous tool call: the daemon stopped while it was executing, and the "
+                                + "tool is not idempotent");
+                    }
+                    execute(tool, c, c.call.argumentsJson());
+                    return null;
+                }
+                case ASK -> {
+                    if (c.decision == null) {
+                        return gate(c, "bundle policy for tool \"" + tool.name() + "\": ask");
+                    }
+                    if (c.decision.decision() == ApprovalDecision.REJECT) {
+                        append(step, new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
+                                ToolExecutor.errorJson("rejected by " + c.decision.reviewer() + ": " + c.decision.reason()),
+                                true, 0));
+                        return null;
+                    }
+                    String args = c.decision.decision() == ApprovalDecision.APPROVE_WITH_EDITS
+                            ? c.decision.editedArgumentsJson() : c.call.argumentsJson();
+                    execute(tool, c, args);
+                    return null;
+                }
+                default -> throw new IllegalStateException("unhandled policy " + c.policy);
+            }
+        }
+
+        /** Asks for a human decision once; the run then waits holding no thread. */
+        private Outcome gate(RunProgress.CallState c, String reason) {
+            if (!c.approvalRequested) {
+                append(progress.steps(), new EventPayload.ApprovalRequested(
+                        "apr_" + run.runId() + "_" + c.call.callId(), c.call, reason));
+            }
+            return Outcome.WAITING;
+        }
+
+        private void execute(ToolSpec tool, RunProgress.CallState c, String argumentsJson) {
+            ToolCall call = new ToolCall(c.call.callId(), c.call.toolName(), argumentsJson);
+            append(progress.steps(), new EventPayload.ToolCallStarted(call, run.runId() + "/" + call.callId(), c.attempts + 1));
+            ToolOutcome outcome = tools.execute(tool.name(), tool.implementation(), tool.parametersJson(), argumentsJson);
+            append(progress.steps(), new EventPayload.ToolCallFinished(call.callId(), call.toolName(), outcome.resultJson(),
+                    outcome.isError(), outcome.latencyMs()));
+        }
+
+        void cancel(EventPayload.CancelRequested request) {
+            append(0, request);
+            String who = request.requestedBy().isEmpty() ? "unknown" : request.requestedBy();
+            finish(RunStatus.CANCELLED, TerminalReason.CANCELLED, "cancelled by " + who
+                    + (request.reason().isEmpty() ? "" : ": " + request.reason()), "");
+        }
+
+        private void fail(String message) {
+            finish(RunStatus.FAILED, TerminalReason.ERROR, message, "");
+        }
+
+        private void finish(RunStatus status, TerminalReason reason, String message, String output) {
+            append(0, new EventPayload.RunFinished(status, reason, message, output, run.usage(), run.stepCount()));
+        }
+
+        private void append(int step, EventPayload payload) {
+            run = log.append(run, step, payload).run();
+            progress.apply(payload);
+        }
+    }
+
+    private static String steps(int n) {
+        return n + (n == 1 ? " step" : " steps");
+    }
+}

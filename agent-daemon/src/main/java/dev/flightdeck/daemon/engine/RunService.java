@@ -1,0 +1,132 @@
+package dev.flightdeck.daemon.engine;
+
+import dev.flightdeck.daemon.bundle.BundleRegistry;
+import dev.flightdeck.daemon.bundle.BundleVersion;
+import dev.flightdeck.daemon.error.AlreadyExistsException;
+import dev.flightdeck.daemon.error.InvalidArgumentException;
+import dev.flightdeck.daemon.error.NotFoundException;
+import dev.flightdeck.daemon.run.RunEventRecord;
+import dev.flightdeck.daemon.run.RunRecord;
+import dev.flightdeck.daemon.store.DuplicateKeyException;
+import dev.flightdeck.daemon.store.RunEventRepository;
+import dev.flightdeck.daemon.store.RunQuery;
+import dev.flightdeck.daemon.store.RunRepository;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/** What the API does with runs: start (idempotently), read, list, read history, cancel. */
+public final class RunService {
+    public static final int MAX_INPUT_BYTES = 1024 * 1024;
+    public static final int MAX_KEY_CHARS = 200;
+    public static final String DEFAULT_TENANT = "default";
+
+    private final RunRepository runs;
+    private final RunEventRepository events;
+    private final BundleRegistry bundles;
+    private final RunScheduler scheduler;
+    private final RunFeed feed;
+    private final RunIds ids;
+    private final Clock clock;
+
+    public RunService(RunRepository runs, RunEventRepository events, BundleRegistry bundles, RunScheduler scheduler,
+                      RunFeed feed, RunIds ids, Clock clock) {
+        this.runs = runs;
+        this.events = events;
+        this.bundles = bundles;
+        this.scheduler = scheduler;
+        this.feed = feed;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    /**
+     * Stores the run QUEUED and hands it to the scheduler; returns at once. With an idempotency
+     * key, a repeat with the same bundle and input returns the first run; with a different bundle
+     * (name, or the version when the reference names one) or input it fails naming the run.
+     */
+    public StartedRun start(StartRunCommand command) {
+        String input = command.input() == null ? "" : command.input();
+        int inputBytes = input.getBytes(StandardCharsets.UTF_8).length;
+        if (inputBytes > MAX_INPUT_BYTES) {
+            throw new InvalidArgumentException("input: must be at most " + MAX_INPUT_BYTES + " bytes, got " + inputBytes);
+        }
+        String tenant = command.tenant() == null || command.tenant().isBlank() ? DEFAULT_TENANT : command.tenant().trim();
+        if (tenant.length() > MAX_KEY_CHARS) {
+            throw new InvalidArgumentException("tenant: must be at most " + MAX_KEY_CHARS + " characters");
+        }
+        String key = command.idempotencyKey() == null ? "" : command.idempotencyKey();
+        if (key.length() > MAX_KEY_CHARS) {
+            throw new InvalidArgumentException("idempotency_key: must be at most " + MAX_KEY_CHARS + " characters");
+        }
+        BundleVersion bundle = bundles.resolve(command.bundleReference());
+        boolean versionPinned = command.bundleReference().contains("@");
+        if (!key.isEmpty()) {
+            var existing = runs.findByIdempotencyKey(tenant, key);
+            if (existing.isPresent()) {
+                return repeat(existing.get(), bundle, versionPinned, input, key);
+            }
+        }
+        RunRecord run = RunRecord.queued(ids.next(), bundle.name(), bundle.versionId(), tenant, input, key,
+                clock.instant().truncatedTo(ChronoUnit.MILLIS));
+        try {
+            runs.insert(run);
+        } catch (DuplicateKeyException e) {
+            // A concurrent StartRun with the same key won: answer as a repeat of it.
+            RunRecord winner = runs.findByIdempotencyKey(tenant, key).orElseThrow(() -> e);
+            return repeat(winner, bundle, versionPinned, input, key);
+        }
+        feed.runChanged(run);
+        scheduler.submit(run.runId());
+        return new StartedRun(run, false);
+    }
+
+    private StartedRun repeat(RunRecord existing, BundleVersion bundle, boolean versionPinned, String input, String key) {
+        boolean sameBundle = existing.bundleName().equals(bundle.name())
+                && (!versionPinned || existing.bundleVersion().equals(bundle.versionId()));
+        if (!sameBundle || !existing.input().equals(input)) {
+            throw new AlreadyExistsException("idempotency_key: \"" + key + "\" was already used by run "
+                    + existing.runId() + " for tenant \"" + existing.tenant() + "\" with a different "
+                    + (sameBundle ? "input" : "bundle"));
+        }
+        return new StartedRun(runs.find(existing.runId()).orElse(existing), true);
+    }
+
+    public RunRecord get(String runId) {
+        if (runId == null || runId.isBlank()) {
+            throw new InvalidArgumentException("run_id: must not be empty");
+        }
+        return runs.find(runId).orElseThrow(() -> new NotFoundException("run_id: unknown run \"" + runId + "\""));
+    }
+
+    public List<RunRecord> list(RunQuery query) {
+        return runs.list(query);
+    }
+
+    /** Up to {@code pageSize} events after {@code afterSequence}, in order. */
+    public HistoryPage history(String runId, long afterSequence, int pageSize) {
+        get(runId);
+        if (afterSequence < 0) {
+            throw new InvalidArgumentException("after_sequence: must be 0 or more, got " + afterSequence);
+        }
+        List<RunEventRecord> page = events.readAfter(runId, afterSequence, pageSize + 1);
+        boolean more = page.size() > pageSize;
+        return new HistoryPage(more ? page.subList(0, pageSize) : page, more);
+    }
+
+    /** Events after {@code afterSequence} for a follower; no validation (the follower checked once). */
+    public List<RunEventRecord> eventsAfter(String runId, long afterSequence, int limit) {
+        return events.readAfter(runId, afterSequence, limit);
+    }
+
+    public RunRecord cancel(String runId, String reason, String requestedBy) {
+        get(runId);
+        return scheduler.cancel(runId, requestedBy, reason);
+    }
+
+    public RunFeed feed() {
+        return feed;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.flightdeck.daemon.store;
+
+import dev.flightdeck.daemon.run.RunEventRecord;
+import dev.flightdeck.daemon.run.RunRecord;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The append-only run event log. */
+public final class RunEventRepository {
+    private final Database db;
+
+    public RunEventRepository(Database db) {
+        this.db = db;
+    }
+
+    /**
+     * Appends {@code event} and writes {@code updatedRun}'s projection in ONE transaction, so the
+     * run row never disagrees with its log. Fails with {@link ConcurrentAppendException} unless
+     * the run's stored last sequence is {@code event.sequence() - 1}.
+     */
+    public void append(RunEventRecord event, RunRecord updatedRun) {
+        db.inTransaction(c -> {
+            RunRepository.updateProjection(c, updatedRun, event.sequence() - 1);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_events (run_id, sequence, step, occurred_at, "
+                    + "type, payload_json, canonical_json, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)")) {
+                ps.setString(1, event.runId());
+                ps.setLong(2, event.sequence());
+                ps.setInt(3, event.step());
+                ps.setObject(4, Database.toDb(event.occurredAt()));
+                ps.setString(5, event.type());
+                ps.setString(6, event.payloadJson());
+                ps.setString(7, event.canonicalJson());
+                ps.setString(8, event.prevHash());
+                ps.setString(9, event.hash());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Up to {@code limit} events with sequence greater than {@code afterSequence}, in order. */
+    public List<RunEventRecord> readAfter(String runId, long afterSequence, int limit) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT run_id, sequence, step, occurred_at, type, "
+                    + "payload_json, canonical_json, prev_hash, hash FROM run_events WHERE run_id = ? AND sequence > ? "
+                    + "ORDER BY sequence LIMIT ?")) {
+                ps.setString(1, runId);
+                ps.setLong(2, afterSequence);
+                ps.setInt(3, limit);
+                List<RunEventRecord> rows = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new RunEventRecord(rs.getString(1), rs.getLong(2), rs.getInt(3),
+                                Database.fromDb(rs.getObject(4, OffsetDateTime.class)), rs.getString(5),
+                                rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9).trim()));
+                    }
+                }
+                return rows;
+            }
+        });
+    }
+
+    /** Every event of a run, in order (for rebuilding its state). */
+    public List<RunEventRecord> readAll(String runId) {
+        List<RunEventRecord> all = new ArrayList<>();
+        long after = 0;
+        while (true) {
+            List<RunEventRecord> page = readAfter(runId, after, 1000);
+            all.addAll(page);
+            if (page.size() < 1000) {
+                return all;
+            }
+            after = page.get(page.size() - 1).sequence();
+        }
+    }
+}

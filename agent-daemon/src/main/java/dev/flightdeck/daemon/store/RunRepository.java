@@ -1,0 +1,187 @@
+package dev.flightdeck.daemon.store;
+
+import dev.flightdeck.daemon.model.Usage;
+import dev.flightdeck.daemon.run.RunRecord;
+import dev.flightdeck.daemon.run.RunStatus;
+import dev.flightdeck.daemon.run.TerminalReason;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Run rows: insert, read, list. Status changes go through {@link RunEventRepository#append}. */
+public final class RunRepository {
+    static final String COLUMNS = "run_id, bundle_name, bundle_version, tenant, input, idempotency_key, status, "
+            + "terminal_reason, status_message, output, created_at, started_at, finished_at, step_count, "
+            + "last_sequence, last_hash, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, "
+            + "cost_micros, priced";
+    private final Database db;
+
+    public RunRepository(Database db) {
+        this.db = db;
+    }
+
+    /**
+     * Inserts a new run.
+     *
+     * @throws DuplicateKeyException when the (tenant, idempotency key) pair is taken
+     */
+    public void insert(RunRecord run) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (" + COLUMNS
+                    + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                ps.setString(1, run.runId());
+                ps.setString(2, run.bundleName());
+                ps.setString(3, run.bundleVersion());
+                ps.setString(4, run.tenant());
+                ps.setString(5, run.input());
+                ps.setString(6, run.idempotencyKey().isEmpty() ? null : run.idempotencyKey());
+                ps.setString(7, run.status().name());
+                ps.setString(8, run.terminalReason() == null ? null : run.terminalReason().name());
+                ps.setString(9, run.statusMessage());
+                ps.setString(10, run.output());
+                ps.setObject(11, Database.toDb(run.createdAt()));
+                ps.setObject(12, Database.toDb(run.startedAt()));
+                ps.setObject(13, Database.toDb(run.finishedAt()));
+                ps.setInt(14, run.stepCount());
+                ps.setLong(15, run.lastSequence());
+                ps.setString(16, run.lastHash());
+                setUsage(ps, 17, run.usage());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public Optional<RunRecord> find(String runId) {
+        return db.read(c -> find(c, runId));
+    }
+
+    public Optional<RunRecord> findByIdempotencyKey(String tenant, String key) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+                    + " FROM runs WHERE tenant = ? AND idempotency_key = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, key);
+                List<RunRecord> rows = all(ps);
+                return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+            }
+        });
+    }
+
+    /** Runs matching the query, newest (highest id) first. */
+    public List<RunRecord> list(RunQuery q) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM runs WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (!q.statuses().isEmpty()) {
+            sql.append(" AND status IN (").append(q.statuses().stream().map(s -> "?").collect(Collectors.joining(",")))
+                    .append(")");
+            q.statuses().stream().map(Enum::name).sorted().forEach(args::add);
+        }
+        if (!q.bundleName().isEmpty()) {
+            sql.append(" AND bundle_name = ?");
+            args.add(q.bundleName());
+        }
+        if (!q.tenant().isEmpty()) {
+            sql.append(" AND tenant = ?");
+            args.add(q.tenant());
+        }
+        if (!q.beforeRunId().isEmpty()) {
+            sql.append(" AND run_id < ?");
+            args.add(q.beforeRunId());
+        }
+        sql.append(" ORDER BY run_id DESC LIMIT ?");
+        args.add(q.limit());
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < args.size(); i++) {
+                    ps.setObject(i + 1, args.get(i));
+                }
+                return all(ps);
+            }
+        });
+    }
+
+    /** Runs in any of these statuses, oldest first (e.g. to resume after a restart). */
+    public List<RunRecord> listInStatuses(List<RunStatus> statuses) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM runs WHERE status IN ("
+                    + statuses.stream().map(s -> "?").collect(Collectors.joining(",")) + ") ORDER BY run_id")) {
+                for (int i = 0; i < statuses.size(); i++) {
+                    ps.setString(i + 1, statuses.get(i).name());
+                }
+                return all(ps);
+            }
+        });
+    }
+
+    static Optional<RunRecord> find(Connection c, String runId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM runs WHERE run_id = ?")) {
+            ps.setString(1, runId);
+            List<RunRecord> rows = all(ps);
+            return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+        }
+    }
+
+    /**
+     * Writes the projection columns of {@code run}, but only if the stored last sequence is still
+     * {@code expectedLastSequence}: the optimistic check that keeps the event log single-writer.
+     */
+    static void updateProjection(Connection c, RunRecord run, long expectedLastSequence) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, terminal_reason = ?, "
+                + "status_message = ?, output = ?, started_at = ?, finished_at = ?, step_count = ?, last_sequence = ?, "
+                + "last_hash = ?, input_tokens = ?, cached_input_tokens = ?, output_tokens = ?, reasoning_tokens = ?, "
+                + "cost_micros = ?, priced = ? WHERE run_id = ? AND last_sequence = ?")) {
+            ps.setString(1, run.status().name());
+            ps.setString(2, run.terminalReason() == null ? null : run.terminalReason().name());
+            ps.setString(3, run.statusMessage());
+            ps.setString(4, run.output());
+            ps.setObject(5, Database.toDb(run.startedAt()));
+            ps.setObject(6, Database.toDb(run.finishedAt()));
+            ps.setInt(7, run.stepCount());
+            ps.setLong(8, run.lastSequence());
+            ps.setString(9, run.lastHash());
+            setUsage(ps, 10, run.usage());
+            ps.setString(16, run.runId());
+            ps.setLong(17, expectedLastSequence);
+            if (ps.executeUpdate() != 1) {
+                throw new ConcurrentAppendException("run " + run.runId() + " no longer has last sequence "
+                        + expectedLastSequence + ": another writer appended to it");
+            }
+        }
+    }
+
+    private static void setUsage(PreparedStatement ps, int first, Usage u) throws SQLException {
+        ps.setLong(first, u.inputTokens());
+        ps.setLong(first + 1, u.cachedInputTokens());
+        ps.setLong(first + 2, u.outputTokens());
+        ps.setLong(first + 3, u.reasoningTokens());
+        ps.setLong(first + 4, u.costMicros());
+        ps.setBoolean(first + 5, u.priced());
+    }
+
+    private static List<RunRecord> all(PreparedStatement ps) throws SQLException {
+        List<RunRecord> rows = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String reason = rs.getString(8);
+                String key = rs.getString(6);
+                rows.add(new RunRecord(rs.getString(1), rs.getString(2), rs.getString(3).trim(), rs.getString(4),
+                        rs.getString(5), key == null ? "" : key, RunStatus.valueOf(rs.getString(7)),
+                        reason == null ? null : TerminalReason.valueOf(reason), rs.getString(9), rs.getString(10),
+                        Database.fromDb(rs.getObject(11, OffsetDateTime.class)),
+                        Database.fromDb(rs.getObject(12, OffsetDateTime.class)),
+                        Database.fromDb(rs.getObject(13, OffsetDateTime.class)), rs.getInt(14), rs.getLong(15),
+                        rs.getString(16).trim(), new Usage(rs.getLong(17), rs.getLong(18), rs.getLong(19),
+                        rs.getLong(20), rs.getLong(21), rs.getBoolean(22))));
+            }
+        }
+        return rows;
+    }
+}

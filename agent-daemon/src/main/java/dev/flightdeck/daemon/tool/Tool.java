@@ -1,0 +1,19 @@
+package dev.flightdeck.daemon.tool;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Something an agent may call. Implementations get arguments already validated against {@link #argumentsSchemaJson()}. */
+public interface Tool {
+    /** The implementation name bundles refer to, e.g. {@code builtin:lookup_order}. */
+    String implementation();
+
+    /** JSON Schema (draft 2020-12) of the arguments object this implementation accepts. */
+    String argumentsSchemaJson();
+
+    /**
+     * Executes the call.
+     *
+     * @throws ToolFailure when the call cannot produce a result (the message goes back to the model)
+     */
+    JsonNode execute(JsonNode arguments) throws ToolFailure;
+}
