@@ -18,6 +18,9 @@ import javafx.scene.control.TextArea;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.testfx.api.FxRobot;
@@ -42,6 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and its Run screen shows the events and the details of a tool call.
  */
 @ExtendWith(ApplicationExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleScreensTest {
     private static final String INPUT = "Hi, order A-1001 arrived damaged, can I get a refund?";
 
@@ -93,11 +97,22 @@ class ConsoleScreensTest {
         }
     }
 
+    /** Visible with all its parents (virtual flows keep an invisible measuring cell that must not be clicked). */
+    private static boolean shown(Node node) {
+        for (Node n = node; n != null; n = n.getParent()) {
+            if (!n.isVisible()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static RunRow rowOf(TableView<RunRow> table, String runId) {
         return table.getItems().stream().filter(r -> r.runId().equals(runId)).findFirst().orElse(null);
     }
 
     @Test
+    @Order(1)
     void runsScreenListsARunTheDaemonRunsUntilItSucceeds(FxRobot robot) throws Exception {
         TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS,
@@ -117,13 +132,16 @@ class ConsoleScreensTest {
     }
 
     @Test
+    @Order(2)
     void runScreenShowsTheEventsAndTheDetailsOfAToolCall(FxRobot robot) throws Exception {
         TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
         RunInfo run = startRun();
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
 
-        Node row = robot.lookup(".table-row-cell").match((TableRow<RunRow> r) -> r.getItem() != null
-                && r.getItem().runId().equals(run.runId())).query();
+        var rowQuery = robot.lookup(".table-row-cell").match((TableRow<RunRow> r) -> r.getItem() != null
+                && r.getItem().runId().equals(run.runId()) && shown(r));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> rowQuery.tryQuery().isPresent());
+        Node row = rowQuery.query();
         robot.doubleClickOn(row);
 
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> robot.lookup("#timeline").tryQuery().isPresent());
@@ -137,9 +155,11 @@ class ConsoleScreensTest {
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS,
                 () -> robot.lookup("#runStatus").queryLabeled().getText().equals("Succeeded"));
 
-        Node toolCall = robot.lookup(".timeline-cell").match((ListCell<RunEventInfo> c) -> c.getItem() != null
-                && c.getItem().type().startsWith("tool_call") && c.getItem().summary().contains("lookup_order"))
-                .query();
+        var cellQuery = robot.lookup(".timeline-cell").match((ListCell<RunEventInfo> c) -> c.getItem() != null
+                && c.getItem().type().startsWith("tool_call") && c.getItem().summary().contains("lookup_order")
+                && shown(c));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> cellQuery.tryQuery().isPresent());
+        Node toolCall = cellQuery.query();
         robot.clickOn(toolCall);
 
         TextArea json = robot.lookup("#detailsJson").queryAs(TextArea.class);
@@ -150,6 +170,7 @@ class ConsoleScreensTest {
     }
 
     @Test
+    @Order(3)
     void reconnectsByItselfAfterTheDaemonRestartsOnANewPort(FxRobot robot) throws Exception {
         TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
         var status = robot.lookup("#connectionStatus").queryLabeled();
