@@ -155,9 +155,20 @@ class ConsoleScreensTest {
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS,
                 () -> robot.lookup("#runStatus").queryLabeled().getText().equals("Succeeded"));
 
-        var cellQuery = robot.lookup(".timeline-cell").match((ListCell<RunEventInfo> c) -> c.getItem() != null
-                && c.getItem().type().startsWith("tool_call") && c.getItem().summary().contains("lookup_order")
-                && shown(c));
+        // Scroll the tool call into view as a user would, then click its cell.
+        int index = -1;
+        for (int i = 0; i < timeline.getItems().size(); i++) {
+            RunEventInfo e = timeline.getItems().get(i);
+            if (e.type().equals("tool_call_started") && e.summary().contains("lookup_order")) {
+                index = i;
+                break;
+            }
+        }
+        assertThat(index).as("a lookup_order tool call in the timeline").isNotNegative();
+        int toolIndex = index;
+        robot.interact(() -> timeline.scrollTo(toolIndex));
+        var cellQuery = robot.lookup(".timeline-cell").match((ListCell<RunEventInfo> c) -> c.getIndex() == toolIndex
+                && c.getItem() != null && shown(c));
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> cellQuery.tryQuery().isPresent());
         Node toolCall = cellQuery.query();
         robot.clickOn(toolCall);
@@ -166,7 +177,7 @@ class ConsoleScreensTest {
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> json.getText().contains("lookup_order"));
         assertThat(json.getText()).startsWith("{").contains("A-1001");
         assertThat(robot.lookup("#detailsHash").queryLabeled().getText()).isNotBlank().isNotEqualTo("—");
-        assertThat(robot.lookup("#detailsTitle").queryLabeled().getText()).startsWith("Tool call");
+        assertThat(robot.lookup("#detailsTitle").queryLabeled().getText()).startsWith("Tool call started");
     }
 
     @Test
