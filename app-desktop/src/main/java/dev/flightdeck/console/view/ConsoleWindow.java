@@ -6,6 +6,7 @@ import dev.flightdeck.console.viewmodel.ConnectionViewModel;
 import dev.flightdeck.console.viewmodel.ConsoleViewModel;
 import dev.flightdeck.console.viewmodel.Notice;
 import dev.flightdeck.console.viewmodel.RunViewModel;
+import javafx.animation.PauseTransition;
 import javafx.collections.ListChangeListener;
 import javafx.geometry.Pos;
 import javafx.scene.Scene;
@@ -20,6 +21,7 @@ import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.stage.Window;
+import javafx.util.Duration;
 
 import java.time.Clock;
 import java.util.HashMap;
@@ -111,13 +113,7 @@ public final class ConsoleWindow extends BorderPane {
         title.getStyleClass().add("app-title");
         Label subtitle = new Label("Console");
         subtitle.getStyleClass().add("app-subtitle");
-        Region spacer = new Region();
-        HBox.setHgrow(spacer, Priority.ALWAYS);
-        Button newRun = new Button("New run");
-        newRun.getStyleClass().add(Styles.ACCENT);
-        newRun.disableProperty().bind(console.connection().clientProperty().isNull());
-        newRun.setOnAction(e -> openNewRunDialog());
-        HBox header = new HBox(title, subtitle, spacer, newRun);
+        HBox header = new HBox(title, subtitle);
         header.getStyleClass().add("app-header");
         return header;
     }
@@ -137,6 +133,11 @@ public final class ConsoleWindow extends BorderPane {
                 });
                 m.setOnClose(e -> console.notifications().dismiss(n));
                 box.getChildren().add(m);
+                if (n.level() == Notice.Level.INFO) {
+                    PauseTransition expire = new PauseTransition(Duration.seconds(8));
+                    expire.setOnFinished(e -> console.notifications().dismiss(n));
+                    expire.play();
+                }
             }
             box.setVisible(!box.getChildren().isEmpty());
             box.setManaged(box.isVisible());

@@ -119,6 +119,11 @@ final class RunView extends BorderPane {
         empty.getStyleClass().add("empty-state");
         timeline.setPlaceholder(empty);
         timeline.getSelectionModel().selectedItemProperty().addListener((obs, old, e) -> vm.selectedEventProperty().set(e));
+        vm.selectedEventProperty().addListener((obs, old, e) -> {
+            if (e != timeline.getSelectionModel().getSelectedItem()) {
+                timeline.getSelectionModel().select(e);
+            }
+        });
         // Follow the tail while the user has not picked an event.
         vm.events().addListener((ListChangeListener<RunEventInfo>) c -> {
             if (timeline.getSelectionModel().getSelectedItem() == null && !vm.events().isEmpty()) {

@@ -71,7 +71,7 @@ final class RunsView extends VBox {
         Button create = new Button("New run");
         create.setId("newRunButton");
         create.getStyleClass().add(Styles.ACCENT);
-        create.setDefaultButton(false);
+        create.disableProperty().bind(console.connection().clientProperty().isNull());
         create.setOnAction(e -> newRun.run());
 
         Region spacer = new Region();

@@ -1,5 +1,6 @@
 package dev.flightdeck.console.viewmodel;
 
+import dev.flightdeck.client.DaemonCallException;
 import dev.flightdeck.client.DaemonClient;
 import dev.flightdeck.client.DaemonEndpoint;
 import dev.flightdeck.client.DaemonStatus;
@@ -148,6 +149,15 @@ public final class ConnectionViewModel {
         setState(State.RECONNECTING, "Connection lost — reconnecting…", true);
         Instant deadline = clock.instant().plus(reconnectTimeout);
         poll(deadline);
+    }
+
+    /**
+     * True when a stream error means "the connection broke" rather than "the daemon refused":
+     * unreachable, shutting down (a draining daemon cancels its streams), or a stream dropped
+     * for reading too slowly. The cure is the same: find the daemon again and re-subscribe.
+     */
+    public static boolean breaksStream(DaemonCallException e) {
+        return e.isUnavailable() || "CANCELLED".equals(e.code()) || "RESOURCE_EXHAUSTED".equals(e.code());
     }
 
     /** Stops polling and closes the client (the window is closing). */

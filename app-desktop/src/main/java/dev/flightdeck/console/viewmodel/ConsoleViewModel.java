@@ -1,6 +1,8 @@
 package dev.flightdeck.console.viewmodel;
 
+import dev.flightdeck.client.DaemonCallException;
 import dev.flightdeck.client.DaemonClient;
+import dev.flightdeck.client.StartedRun;
 import dev.flightdeck.client.RunInfo;
 import dev.flightdeck.console.concurrent.UiExecutor;
 import javafx.beans.property.ObjectProperty;
@@ -8,6 +10,9 @@ import javafx.beans.property.SimpleObjectProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -19,6 +24,9 @@ public final class ConsoleViewModel {
     /** The demo bundle {@code --demo} runs when the daemon has no runs yet. */
     public static final String DEMO_BUNDLE = "support-refund";
     public static final String DEMO_INPUT = "Hi, order A-1001 arrived damaged, can I get a refund?";
+
+    /** Where the daemon's jar keeps the demo bundle. */
+    static final String DEMO_BUNDLE_RESOURCE = "dev/flightdeck/daemon/bundle/demo/support-refund.yaml";
 
     private final UiExecutor ui;
     private final UserPrompts prompts;
@@ -102,6 +110,31 @@ public final class ConsoleViewModel {
         connection.close();
     }
 
+    /**
+     * Starts the demo run. A daemon installs the demo bundle into a fresh data directory; if this
+     * one does not have it, it is pushed from the daemon's jar on the console's class path first.
+     */
+    private static StartedRun startDemoRun(DaemonClient client) {
+        try {
+            return client.startRun(DEMO_BUNDLE, DEMO_INPUT, "demo", "console-demo-first-run");
+        } catch (DaemonCallException e) {
+            if (!"NOT_FOUND".equals(e.code())) {
+                throw e;
+            }
+            String yaml = demoBundleYaml().orElseThrow(() -> e);
+            client.pushBundle(yaml);
+            return client.startRun(DEMO_BUNDLE, DEMO_INPUT, "demo", "console-demo-first-run");
+        }
+    }
+
+    private static Optional<String> demoBundleYaml() {
+        try (InputStream in = ConsoleViewModel.class.getClassLoader().getResourceAsStream(DEMO_BUNDLE_RESOURCE)) {
+            return in == null ? Optional.empty() : Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     private void maybeStartDemo() {
         if (!demoPending) {
             return;
@@ -115,7 +148,7 @@ public final class ConsoleViewModel {
             return;
         }
         notifications.info("Demo", "Starting a run of the " + DEMO_BUNDLE + " bundle…");
-        ui.submit(() -> client.startRun(DEMO_BUNDLE, DEMO_INPUT, "demo", "console-demo-first-run"), started -> {
+        ui.submit(() -> startDemoRun(client), started -> {
             RunInfo run = started.run();
             runs.apply(run);
             openRun(run.runId());

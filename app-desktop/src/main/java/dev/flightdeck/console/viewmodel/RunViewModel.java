@@ -197,7 +197,11 @@ public final class RunViewModel {
             @Override
             public void onError(DaemonCallException e) {
                 following.set(false);
-                failed(client, "Live events of run " + runId + " stopped", e);
+                if (ConnectionViewModel.breaksStream(e)) {
+                    connection.connectionLost(client);
+                } else {
+                    failed(client, "Live events of run " + runId + " stopped", e);
+                }
             }
         });
         batcher = b;

@@ -192,7 +192,13 @@ public final class RunsViewModel {
 
             @Override
             public void onError(DaemonCallException e) {
-                failed(client, "Live run updates stopped", e);
+                if (ConnectionViewModel.breaksStream(e)) {
+                    // The daemon went away, is shutting down, or dropped a slow stream: find it
+                    // again, list again and re-subscribe.
+                    connection.connectionLost(client);
+                } else {
+                    failed(client, "Live run updates stopped", e);
+                }
             }
         });
         batcher = b;

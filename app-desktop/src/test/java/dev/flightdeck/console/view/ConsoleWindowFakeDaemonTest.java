@@ -42,6 +42,7 @@ class ConsoleWindowFakeDaemonTest {
         daemon.putRun(FakeDaemon.run("run-newer", RunStatus.RUN_STATUS_RUNNING, Instant.now().minusSeconds(5), 2));
         daemon.appendEvent(FakeDaemon.event("run-newer", 1));
         daemon.appendEvent(FakeDaemon.event("run-newer", 2));
+        daemon.addBundle("support-refund");
         Application.setUserAgentStylesheet(new PrimerLight().getUserAgentStylesheet());
         executor = new FxUiExecutor(2, 32);
         console = new ConsoleViewModel(executor, daemon.locator(), UserPrompts.answering(true), Clock.systemUTC(),
@@ -80,5 +81,25 @@ class ConsoleWindowFakeDaemonTest {
         TextArea json = robot.lookup("#detailsJson").queryAs(TextArea.class);
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> json.getText().contains("lookup_order"));
         assertThat(robot.lookup("#detailsHash").queryLabeled().getText()).isEqualTo("hash-2");
+    }
+
+    @Test
+    void newRunDialogStartsARunAndOpensItsScreen(FxRobot robot) throws Exception {
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS,
+                () -> !robot.lookup("#newRunButton").queryButton().isDisabled());
+        robot.clickOn("#newRunButton");
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> robot.lookup("#runInputField").tryQuery().isPresent());
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS,
+                () -> robot.lookup("#bundleChoice").queryComboBox().getValue() != null);
+        robot.clickOn("#runInputField").write("Where is my order?");
+        robot.clickOn("#tenantField").write("globex");
+        robot.clickOn("Start run");
+
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> console.openRuns().size() == 1);
+        var run = console.selectedRunProperty().get();
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> run.getRun() != null);
+        assertThat(run.getRun().input()).isEqualTo("Where is my order?");
+        assertThat(run.getRun().tenant()).isEqualTo("globex");
+        assertThat(robot.lookup("#runTitle").queryLabeled().getText()).startsWith("support-refund");
     }
 }
