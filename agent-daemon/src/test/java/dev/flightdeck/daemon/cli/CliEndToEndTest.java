@@ -229,7 +229,7 @@ class CliEndToEndTest {
     void cancelStopsARunningRunAndWatchReportsIt() throws IOException {
         Path file = Files.writeString(files.resolve("slow.yaml"), demoYaml()
                 .replace("name: support-refund", "name: slow-refund")
-                .replace("latency_ms: 320", "latency_ms: 4000"));
+                .replace("latency_ms: 320", "latency_ms: 6000")); // long enough to cancel it mid-run
         assertThat(cli("bundle", "push", file.toString()).exitCode()).isZero();
         Cli.Result started = cli("run", "slow-refund", "--input", "A-1001 broke");
         String id = runId(started);
