@@ -31,9 +31,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -55,7 +52,6 @@ public final class DaemonAssembly implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DaemonAssembly.class);
     /** Largest request accepted: a 1 MiB bundle or input plus protobuf framing. */
     private static final int MAX_INBOUND_BYTES = 2 * 1024 * 1024;
-    static final String DEMO_BUNDLE = "/dev/flightdeck/daemon/bundle/demo/support-refund.yaml";
 
     private final DaemonSettings settings;
     private final Clock clock;
@@ -144,16 +140,9 @@ public final class DaemonAssembly implements AutoCloseable {
         if (!bundles.listLatest("", 1).isEmpty()) {
             return false;
         }
-        try (InputStream in = DaemonAssembly.class.getResourceAsStream(DEMO_BUNDLE)) {
-            if (in == null) {
-                throw new IllegalStateException("the demo bundle resource " + DEMO_BUNDLE + " is missing");
-            }
-            var pushed = bundles.push(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            LOG.info("installed demo bundle {}@{}", pushed.name(), pushed.versionId());
-            return true;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        var pushed = bundles.push(BundleParser.demoBundleYaml());
+        LOG.info("installed demo bundle {}@{}", pushed.name(), pushed.versionId());
+        return true;
     }
 
     /** The TCP port the server listens on, or -1 in-process. */
@@ -197,7 +186,13 @@ public final class DaemonAssembly implements AutoCloseable {
             Thread.currentThread().interrupt();
             server.shutdownNow();
         }
-        rpcExecutor.shutdownNow();
+        // No interrupts (shutdownNow): an interrupt during H2 file I/O would close the database.
+        rpcExecutor.shutdown();
+        try {
+            rpcExecutor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (d != null) {
             d.database().close();
         }

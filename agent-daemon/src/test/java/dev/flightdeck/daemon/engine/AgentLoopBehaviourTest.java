@@ -201,6 +201,27 @@ class AgentLoopBehaviourTest {
     }
 
     @Test
+    void aShutdownThatOutlastsTheDrainTimeAbandonsTheModelCallAndLeavesTheRunToResume() {
+        DaemonClient client = start(DaemonSettings.defaults(dir, InProcessDaemon.TOKEN, "test")
+                .withDrainTime(Duration.ofMillis(200)));
+        client.pushBundle(TestBundles.scripted("stuck", 5, "allow", TestBundles.textTurn("late", 60_000)));
+        String runId = client.startRun("stuck", "go", "", "").run().runId();
+        Await.until("the model call under way", TIMEOUT, () -> client.getRun(runId).lastSequence() >= 2);
+
+        long started = System.nanoTime();
+        daemon.close();
+        daemon = null;
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+
+        assertThat(tookMs).isLessThan(8_000);
+        try (Database db = Database.open(dir.resolve("db"))) {
+            var stored = new RunRepository(db).find(runId).orElseThrow();
+            assertThat(stored.status()).isEqualTo(RunStatus.RUNNING);
+            assertThat(stored.lastSequence()).isEqualTo(2); // run_started, model_requested: nothing half-written
+        }
+    }
+
+    @Test
     void aRunStoppedByADaemonShutdownResumesFromItsLastEventWithoutRepeatingCalls() {
         DaemonClient client = start();
         client.pushBundle(TestBundles.scripted("steps", 10, "allow", TestBundles.lookupTurn("A-1", 300)
