@@ -16,6 +16,8 @@ import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.geometry.VPos;
 import javafx.stage.Window;
 
 /** New run: bundle, input, optional tenant. Its result is the started run. */
@@ -58,9 +60,11 @@ final class NewRunDialog extends Dialog<RunInfo> {
         GridPane form = new GridPane();
         form.setHgap(12);
         form.setVgap(10);
-        form.addRow(0, new Label("Bundle"), bundle);
-        form.addRow(1, new Label("Input"), input);
-        form.addRow(2, new Label("Tenant"), tenant);
+        Label inputName = formLabel("Input");
+        form.addRow(0, formLabel("Bundle"), bundle);
+        form.addRow(1, inputName, input);
+        form.addRow(2, formLabel("Tenant"), tenant);
+        GridPane.setValignment(inputName, VPos.TOP);
         form.add(error, 1, 3);
         GridPane.setHgrow(bundle, Priority.ALWAYS);
         GridPane.setHgrow(input, Priority.ALWAYS);
@@ -83,6 +87,12 @@ final class NewRunDialog extends Dialog<RunInfo> {
         setResultConverter(b -> null);
         setOnShown(e -> input.requestFocus());
         vm.loadBundles();
+    }
+
+    private static Label formLabel(String text) {
+        Label l = new Label(text);
+        l.setMinWidth(Region.USE_PREF_SIZE);
+        return l;
     }
 
     private static final class BundleCell extends ListCell<BundleInfo> {

@@ -12,12 +12,14 @@ import javafx.collections.ListChangeListener;
 import javafx.geometry.Insets;
 import javafx.geometry.Orientation;
 import javafx.geometry.Pos;
+import javafx.geometry.VPos;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
 import javafx.scene.control.SplitPane;
 import javafx.scene.control.TextArea;
+import javafx.scene.control.Tooltip;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
@@ -28,6 +30,7 @@ import javafx.util.Duration;
 
 import java.time.Clock;
 import java.time.ZoneId;
+import java.util.List;
 
 /** The Run screen: header, live timeline of events, details of the selected event. */
 final class RunView extends BorderPane {
@@ -94,6 +97,13 @@ final class RunView extends BorderPane {
         input.setId("runInput");
         output.setWrapText(true);
         output.setId("runOutput");
+        // Long answers stay a few lines here (the full text is in the tooltip and in run_finished).
+        output.setMaxHeight(64);
+        output.setTooltip(new Tooltip());
+        output.getTooltip().textProperty().bind(output.textProperty());
+        output.getTooltip().setWrapText(true);
+        output.getTooltip().setMaxWidth(640);
+        input.setMaxHeight(40);
         Label inputName = new Label("Input");
         inputName.getStyleClass().add("io-label");
         outputName.getStyleClass().add("io-label");
@@ -104,6 +114,8 @@ final class RunView extends BorderPane {
         io.addRow(1, outputName, output);
         GridPane.setHgrow(input, Priority.ALWAYS);
         GridPane.setHgrow(output, Priority.ALWAYS);
+        GridPane.setValignment(inputName, VPos.TOP);
+        GridPane.setValignment(outputName, VPos.TOP);
 
         VBox box = new VBox(10, top, facts, io);
         box.getStyleClass().add("run-header");
@@ -158,6 +170,8 @@ final class RunView extends BorderPane {
         Label prev = value("detailsPrevHash");
         hash.getStyleClass().add("mono");
         prev.getStyleClass().add("mono");
+        hash.setMinWidth(0);
+        prev.setMinWidth(0);
         GridPane meta = new GridPane();
         meta.setHgap(12);
         meta.setVgap(4);
@@ -245,6 +259,7 @@ final class RunView extends BorderPane {
     private static Label name(String text) {
         Label l = new Label(text);
         l.getStyleClass().add("muted");
+        l.setMinWidth(Region.USE_PREF_SIZE);
         return l;
     }
 
@@ -259,12 +274,17 @@ final class RunView extends BorderPane {
 
         EventCell() {
             getStyleClass().add("timeline-cell");
+            // Never wider than the list: long summaries end in "…" instead of a horizontal scroll bar.
+            setPrefWidth(0);
             seq.getStyleClass().add("seq");
             time.getStyleClass().addAll("time", "mono");
             step.getStyleClass().add("step");
             chip.getStyleClass().add("chip");
             summary.getStyleClass().add("summary");
             summary.setMinWidth(0);
+            for (Label fixed : List.of(seq, time, step, chip)) {
+                fixed.setMinWidth(Region.USE_PREF_SIZE);
+            }
             HBox.setHgrow(summary, Priority.ALWAYS);
             box.setAlignment(Pos.CENTER_LEFT);
         }

@@ -75,6 +75,7 @@ public final class RunsViewModel {
             filtered.setPredicate(state == null ? r -> true : r -> r.getRun().state() == state);
             updateEmptyText();
         });
+        connection.stateProperty().addListener((obs, old, state) -> updateEmptyText());
         connection.clientProperty().addListener((obs, old, client) -> {
             if (client != null) {
                 reload(client);
@@ -85,6 +86,7 @@ public final class RunsViewModel {
         if (connection.getClient() != null) {
             reload(connection.getClient());
         }
+        updateEmptyText();
     }
 
     /** The rows to show: filtered by status, newest first. */
@@ -176,6 +178,7 @@ public final class RunsViewModel {
         stopWatching();
         loading.set(true);
         error.set("");
+        updateEmptyText();
         // Watch first, then list: an update that races the listing is never lost, and a listed
         // state older than a live update is ignored by RunRow.update.
         StreamBatcher<RunInfo> b = new StreamBatcher<>(ui, new StreamBatcher.Sink<>() {
@@ -254,8 +257,14 @@ public final class RunsViewModel {
     }
 
     private void updateEmptyText() {
-        if (!loaded.get()) {
-            emptyText.set(loading.get() ? "Loading runs…" : "Not connected to a daemon");
+        if (connection.getClient() == null && rows.isEmpty()) {
+            emptyText.set(switch (connection.getState()) {
+                case STARTING -> "Starting the daemon…";
+                case NO_DAEMON -> "No daemon running — start one with Start daemon below";
+                default -> "Connecting to the daemon…";
+            });
+        } else if (!loaded.get()) {
+            emptyText.set("Loading runs…");
         } else if (rows.isEmpty()) {
             emptyText.set("No runs yet — start one with New run");
         } else {
