@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,11 +64,8 @@ class CliEndToEndTest {
         return Cli.run(all);
     }
 
-    private static String demoYaml() throws IOException {
-        try (InputStream in = CliEndToEndTest.class.getResourceAsStream("/dev/flightdeck/daemon/bundle/demo/support-refund.yaml")) {
-            assertThat(in).as("the demo bundle resource").isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+    private static String demoYaml() {
+        return dev.flightdeck.daemon.bundle.BundleParser.demoBundleYaml();
     }
 
     private static List<Long> sequences(String out) {
