@@ -1,0 +1,105 @@
+package dev.flightdeck.console.concurrent;
+
+import dev.flightdeck.client.DaemonCallException;
+import dev.flightdeck.client.StreamListener;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Turns a live stream's items (arriving on gRPC threads) into batches delivered on the UI thread:
+ * items are queued, and one UI action per batch (not per item) drains the queue. The end of the
+ * stream is delivered after the items that came before it. After {@link #close()} nothing more is
+ * delivered.
+ */
+public final class StreamBatcher<T> implements StreamListener<T> {
+
+    /** Receives a stream on the UI thread. */
+    public interface Sink<T> {
+        void onBatch(List<T> items);
+
+        void onCompleted();
+
+        void onError(DaemonCallException error);
+    }
+
+    private sealed interface Signal<T> permits Item, Done, Failed {
+    }
+
+    private record Item<T>(T value) implements Signal<T> {
+    }
+
+    private record Done<T>() implements Signal<T> {
+    }
+
+    private record Failed<T>(DaemonCallException error) implements Signal<T> {
+    }
+
+    private final UiExecutor ui;
+    private final Sink<T> sink;
+    private final ConcurrentLinkedQueue<Signal<T>> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private volatile boolean closed;
+
+    public StreamBatcher(UiExecutor ui, Sink<T> sink) {
+        this.ui = ui;
+        this.sink = sink;
+    }
+
+    @Override
+    public void onItem(T item) {
+        enqueue(new Item<>(item));
+    }
+
+    @Override
+    public void onCompleted() {
+        enqueue(new Done<>());
+    }
+
+    @Override
+    public void onError(DaemonCallException error) {
+        enqueue(new Failed<>(error));
+    }
+
+    /** Stops delivery; queued items are dropped. */
+    public void close() {
+        closed = true;
+        queue.clear();
+    }
+
+    private void enqueue(Signal<T> signal) {
+        if (closed) {
+            return;
+        }
+        queue.add(signal);
+        if (flushScheduled.compareAndSet(false, true)) {
+            ui.onUi(this::flush);
+        }
+    }
+
+    private void flush() {
+        flushScheduled.set(false);
+        List<T> batch = new ArrayList<>();
+        Signal<T> s;
+        while (!closed && (s = queue.poll()) != null) {
+            if (s instanceof Item<T> item) {
+                batch.add(item.value());
+            } else {
+                if (!batch.isEmpty()) {
+                    sink.onBatch(List.copyOf(batch));
+                    batch.clear();
+                }
+                if (s instanceof Failed<T> f) {
+                    sink.onError(f.error());
+                } else {
+                    sink.onCompleted();
+                }
+            }
+        }
+        if (!closed && !batch.isEmpty()) {
+            sink.onBatch(List.copyOf(batch));
+        }
+    }
+}

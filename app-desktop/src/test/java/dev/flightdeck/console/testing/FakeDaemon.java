@@ -1,0 +1,303 @@
+package dev.flightdeck.console.testing;
+
+import com.google.protobuf.Timestamp;
+import dev.flightdeck.client.DaemonClient;
+import dev.flightdeck.client.DaemonEndpoint;
+import dev.flightdeck.console.viewmodel.DaemonLocator;
+import dev.flightdeck.proto.v1.Bundle;
+import dev.flightdeck.proto.v1.BundleServiceGrpc;
+import dev.flightdeck.proto.v1.CancelRunRequest;
+import dev.flightdeck.proto.v1.DaemonInfo;
+import dev.flightdeck.proto.v1.DaemonServiceGrpc;
+import dev.flightdeck.proto.v1.GetDaemonInfoRequest;
+import dev.flightdeck.proto.v1.GetRunRequest;
+import dev.flightdeck.proto.v1.ListBundlesRequest;
+import dev.flightdeck.proto.v1.ListBundlesResponse;
+import dev.flightdeck.proto.v1.ListRunsRequest;
+import dev.flightdeck.proto.v1.ListRunsResponse;
+import dev.flightdeck.proto.v1.Run;
+import dev.flightdeck.proto.v1.RunEvent;
+import dev.flightdeck.proto.v1.RunFinished;
+import dev.flightdeck.proto.v1.RunServiceGrpc;
+import dev.flightdeck.proto.v1.RunStarted;
+import dev.flightdeck.proto.v1.RunStatus;
+import dev.flightdeck.proto.v1.StartRunRequest;
+import dev.flightdeck.proto.v1.StartRunResponse;
+import dev.flightdeck.proto.v1.ToolCall;
+import dev.flightdeck.proto.v1.ToolCallFinished;
+import dev.flightdeck.proto.v1.ToolCallStarted;
+import dev.flightdeck.proto.v1.WatchRunRequest;
+import dev.flightdeck.proto.v1.WatchRunsRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A unit-test double of the daemon: the real gRPC services of the contract, served in-process
+ * with a direct executor (calls and stream items arrive on the test's thread), backed by maps the
+ * test fills. It can "restart": break every open stream with UNAVAILABLE, or refuse to be found.
+ */
+public final class FakeDaemon implements AutoCloseable {
+    private final String name = "fake-daemon-" + System.nanoTime();
+    private final Map<String, Run> runs = new LinkedHashMap<>();
+    private final Map<String, List<RunEvent>> events = new LinkedHashMap<>();
+    private final List<Bundle> bundles = new ArrayList<>();
+    private final List<Watcher> runWatchers = new CopyOnWriteArrayList<>();
+    private final List<StreamObserver<Run>> runsWatchers = new CopyOnWriteArrayList<>();
+    /** after_sequence of every WatchRun call, in order. */
+    public final List<Long> watchRunAfterSequences = new CopyOnWriteArrayList<>();
+    public volatile Status failListRuns;
+    public volatile boolean reachable = true;
+    public volatile int endpointsGiven;
+    private final Server server;
+    private final ManagedChannel channel;
+
+    private record Watcher(String runId, StreamObserver<RunEvent> observer) {
+    }
+
+    public FakeDaemon() throws IOException {
+        server = InProcessServerBuilder.forName(name).directExecutor()
+                .addService(new Runs()).addService(new Bundles()).addService(new Daemon()).build().start();
+        channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    }
+
+    /** A locator that finds this daemon while {@link #reachable}. */
+    public DaemonLocator locator() {
+        return new DaemonLocator() {
+            @Override
+            public Optional<DaemonEndpoint> findServing() {
+                if (!reachable) {
+                    return Optional.empty();
+                }
+                endpointsGiven++;
+                return Optional.of(new DaemonEndpoint("in-process", 7000 + endpointsGiven, "token", 1, "test", null));
+            }
+
+            @Override
+            public DaemonEndpoint start() {
+                reachable = true;
+                return findServing().orElseThrow();
+            }
+
+            @Override
+            public DaemonClient connect(DaemonEndpoint endpoint) {
+                return DaemonClient.over(channel, endpoint.token());
+            }
+
+            @Override
+            public String describeLocation() {
+                return "the test";
+            }
+        };
+    }
+
+    // ---- test data --------------------------------------------------------------------------
+
+    public static Run run(String id, RunStatus status, Instant createdAt, long lastSequence) {
+        return Run.newBuilder().setRunId(id).setBundleName("support-refund").setBundleVersion("abcdef0123456789")
+                .setTenant("acme").setInput("hello").setStatus(status).setCreatedAt(ts(createdAt))
+                .setStartedAt(ts(createdAt)).setLastSequence(lastSequence).build();
+    }
+
+    public static RunEvent event(String runId, long seq) {
+        RunEvent.Builder b = RunEvent.newBuilder().setRunId(runId).setSequence(seq)
+                .setOccurredAt(ts(Instant.parse("2026-11-21T10:00:00Z").plusSeconds(seq))).setStep((int) (seq / 3))
+                .setHash("hash-" + seq).setPrevHash(seq == 1 ? "" : "hash-" + (seq - 1));
+        if (seq == 1) {
+            b.setRunStarted(RunStarted.newBuilder().setBundleName("support-refund").setInput("hello"));
+        } else if (seq % 2 == 0) {
+            b.setToolCallStarted(ToolCallStarted.newBuilder().setCall(ToolCall.newBuilder().setCallId("c" + seq)
+                    .setToolName("lookup_order").setArgumentsJson("{\"order\":\"A-1001\"}")));
+        } else {
+            b.setToolCallFinished(ToolCallFinished.newBuilder().setCallId("c" + (seq - 1))
+                    .setToolName("lookup_order").setResultJson("{\"status\":\"damaged\"}"));
+        }
+        return b.build();
+    }
+
+    public static RunEvent finished(String runId, long seq) {
+        return RunEvent.newBuilder().setRunId(runId).setSequence(seq).setHash("hash-" + seq)
+                .setPrevHash("hash-" + (seq - 1)).setRunFinished(RunFinished.newBuilder()
+                        .setStatus(RunStatus.RUN_STATUS_SUCCEEDED).setOutput("refund issued")).build();
+    }
+
+    public synchronized void putRun(Run run) {
+        runs.put(run.getRunId(), run);
+        events.computeIfAbsent(run.getRunId(), k -> new ArrayList<>());
+    }
+
+    public void addBundle(String bundleName) {
+        bundles.add(Bundle.newBuilder().setName(bundleName).setVersionId("v-" + bundleName).build());
+    }
+
+    /** Stores a run's new state and pushes it to every WatchRuns stream. */
+    public void updateRun(Run run) {
+        putRun(run);
+        runsWatchers.forEach(w -> w.onNext(run));
+    }
+
+    /** Stores an event and pushes it to the run's watchers (completing them on run_finished). */
+    public void appendEvent(RunEvent event) {
+        synchronized (this) {
+            events.computeIfAbsent(event.getRunId(), k -> new ArrayList<>()).add(event);
+        }
+        for (Watcher w : runWatchers) {
+            if (w.runId().equals(event.getRunId())) {
+                w.observer().onNext(event);
+                if (event.hasRunFinished()) {
+                    runWatchers.remove(w);
+                    w.observer().onCompleted();
+                }
+            }
+        }
+    }
+
+    /** Pushes an event to the watchers without storing it (a duplicate or a replay). */
+    public void pushRaw(RunEvent event) {
+        runWatchers.stream().filter(w -> w.runId().equals(event.getRunId())).forEach(w -> w.observer().onNext(event));
+    }
+
+    /** Breaks every open stream as a dying daemon would. */
+    public void breakStreams() {
+        List<Watcher> rw = new ArrayList<>(runWatchers);
+        runWatchers.clear();
+        List<StreamObserver<Run>> aw = new ArrayList<>(runsWatchers);
+        runsWatchers.clear();
+        rw.forEach(w -> w.observer().onError(Status.UNAVAILABLE.withDescription("daemon stopped").asRuntimeException()));
+        aw.forEach(w -> w.onError(Status.UNAVAILABLE.withDescription("daemon stopped").asRuntimeException()));
+    }
+
+    public int openRunWatchers() {
+        return runWatchers.size();
+    }
+
+    public int openRunsWatchers() {
+        return runsWatchers.size();
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        server.shutdownNow();
+    }
+
+    private static Timestamp ts(Instant i) {
+        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+    }
+
+    // ---- services ---------------------------------------------------------------------------
+
+    private final class Runs extends RunServiceGrpc.RunServiceImplBase {
+        @Override
+        public void startRun(StartRunRequest request, StreamObserver<StartRunResponse> out) {
+            String id = "run-" + (runs.size() + 1);
+            Run run = run(id, RunStatus.RUN_STATUS_QUEUED, Instant.now(), 0).toBuilder()
+                    .setBundleName(request.getBundle().split("@")[0]).setInput(request.getInput())
+                    .setTenant(request.getTenant()).build();
+            updateRun(run);
+            out.onNext(StartRunResponse.newBuilder().setRun(run).build());
+            out.onCompleted();
+        }
+
+        @Override
+        public void getRun(GetRunRequest request, StreamObserver<Run> out) {
+            Run run;
+            synchronized (FakeDaemon.this) {
+                run = runs.get(request.getRunId());
+            }
+            if (run == null) {
+                out.onError(Status.NOT_FOUND.withDescription("run " + request.getRunId() + " not found").asRuntimeException());
+                return;
+            }
+            out.onNext(run);
+            out.onCompleted();
+        }
+
+        @Override
+        public void listRuns(ListRunsRequest request, StreamObserver<ListRunsResponse> out) {
+            if (failListRuns != null) {
+                out.onError(failListRuns.asRuntimeException());
+                return;
+            }
+            List<Run> all;
+            synchronized (FakeDaemon.this) {
+                all = new ArrayList<>(runs.values());
+            }
+            all.sort(Comparator.comparing((Run r) -> r.getCreatedAt().getSeconds()).reversed());
+            out.onNext(ListRunsResponse.newBuilder().addAllRuns(all).build());
+            out.onCompleted();
+        }
+
+        @Override
+        public void watchRun(WatchRunRequest request, StreamObserver<RunEvent> out) {
+            watchRunAfterSequences.add(request.getAfterSequence());
+            List<RunEvent> history;
+            synchronized (FakeDaemon.this) {
+                history = new ArrayList<>(events.getOrDefault(request.getRunId(), List.of()));
+            }
+            boolean finished = false;
+            for (RunEvent e : history) {
+                if (e.getSequence() > request.getAfterSequence()) {
+                    out.onNext(e);
+                }
+                finished |= e.hasRunFinished();
+            }
+            if (finished) {
+                out.onCompleted();
+                return;
+            }
+            Watcher w = new Watcher(request.getRunId(), out);
+            runWatchers.add(w);
+            ((ServerCallStreamObserver<RunEvent>) out).setOnCancelHandler(() -> runWatchers.remove(w));
+        }
+
+        @Override
+        public void watchRuns(WatchRunsRequest request, StreamObserver<Run> out) {
+            runsWatchers.add(out);
+            ((ServerCallStreamObserver<Run>) out).setOnCancelHandler(() -> runsWatchers.remove(out));
+        }
+
+        @Override
+        public void cancelRun(CancelRunRequest request, StreamObserver<Run> out) {
+            Run run;
+            synchronized (FakeDaemon.this) {
+                run = runs.get(request.getRunId());
+            }
+            Run cancelled = run.toBuilder().setStatus(RunStatus.RUN_STATUS_CANCELLED)
+                    .setLastSequence(run.getLastSequence() + 1).build();
+            updateRun(cancelled);
+            out.onNext(cancelled);
+            out.onCompleted();
+        }
+    }
+
+    private final class Bundles extends BundleServiceGrpc.BundleServiceImplBase {
+        @Override
+        public void listBundles(ListBundlesRequest request, StreamObserver<ListBundlesResponse> out) {
+            out.onNext(ListBundlesResponse.newBuilder().addAllBundles(bundles).build());
+            out.onCompleted();
+        }
+    }
+
+    private static final class Daemon extends DaemonServiceGrpc.DaemonServiceImplBase {
+        @Override
+        public void getDaemonInfo(GetDaemonInfoRequest request, StreamObserver<DaemonInfo> out) {
+            out.onNext(DaemonInfo.newBuilder().setVersion("0.1.0-test").setPid(1).build());
+            out.onCompleted();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.flightdeck.console.testing;
+
+import atlantafx.base.theme.PrimerLight;
+import dev.flightdeck.console.concurrent.FxUiExecutor;
+import dev.flightdeck.console.view.ConsoleWindow;
+import dev.flightdeck.console.viewmodel.ConsoleViewModel;
+import dev.flightdeck.console.viewmodel.RunViewModel;
+import dev.flightdeck.console.viewmodel.UserPrompts;
+import dev.flightdeck.proto.v1.RunStatus;
+import javafx.animation.PauseTransition;
+import javafx.application.Application;
+import javafx.stage.Stage;
+import javafx.util.Duration;
+
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * A developer's preview: the console window against the in-process test double with sample runs,
+ * for looking at layout under Xvfb without a daemon. Argument {@code run} opens a run and selects an event.
+ */
+public final class PreviewWithFakeDaemon extends Application {
+    /** Main class (not the Application itself: JavaFX is on the class path). */
+    public static final class Main {
+        public static void main(String[] args) {
+            Application.launch(PreviewWithFakeDaemon.class, args);
+        }
+    }
+
+    @Override
+    public void start(Stage stage) throws Exception {
+        FakeDaemon daemon = new FakeDaemon();
+        Instant now = Instant.now();
+        daemon.putRun(FakeDaemon.run("run-01", RunStatus.RUN_STATUS_SUCCEEDED, now.minusSeconds(600), 12));
+        daemon.putRun(FakeDaemon.run("run-02", RunStatus.RUN_STATUS_FAILED, now.minusSeconds(300), 5));
+        daemon.putRun(FakeDaemon.run("run-03", RunStatus.RUN_STATUS_CANCELLED, now.minusSeconds(200), 4));
+        daemon.putRun(FakeDaemon.run("run-04", RunStatus.RUN_STATUS_WAITING_APPROVAL, now.minusSeconds(100), 6));
+        daemon.putRun(FakeDaemon.run("run-05", RunStatus.RUN_STATUS_RUNNING, now.minusSeconds(20), 7));
+        for (long s = 1; s <= 7; s++) {
+            daemon.appendEvent(FakeDaemon.event("run-05", s));
+        }
+        Application.setUserAgentStylesheet(new PrimerLight().getUserAgentStylesheet());
+        ConsoleViewModel vm = new ConsoleViewModel(new FxUiExecutor(2, 32), daemon.locator(),
+                UserPrompts.answering(false), Clock.systemUTC(), java.time.Duration.ofSeconds(10), false);
+        ConsoleWindow window = new ConsoleWindow(vm, Clock.systemUTC());
+        stage.setScene(window.createScene(1280, 800));
+        stage.setTitle("Flightdeck Console (preview)");
+        stage.show();
+        vm.start(false);
+        if (getParameters().getRaw().contains("run")) {
+            PauseTransition later = new PauseTransition(Duration.seconds(1));
+            later.setOnFinished(e -> {
+                RunViewModel run = vm.openRun("run-05");
+                PauseTransition select = new PauseTransition(Duration.seconds(1));
+                select.setOnFinished(x -> run.selectedEventProperty().set(run.events().get(3)));
+                select.play();
+            });
+            later.play();
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.flightdeck.console.view;
+
+import dev.flightdeck.client.DaemonClient;
+import dev.flightdeck.client.DaemonEndpoint;
+import dev.flightdeck.client.DaemonProcess;
+import dev.flightdeck.client.RunEventInfo;
+import dev.flightdeck.client.RunInfo;
+import dev.flightdeck.client.RunState;
+import dev.flightdeck.console.ConsoleApp;
+import dev.flightdeck.console.ConsoleOptions;
+import dev.flightdeck.console.viewmodel.RunRow;
+import javafx.scene.Node;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
+import javafx.scene.control.TableRow;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextArea;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.framework.junit5.Stop;
+import org.testfx.util.WaitForAsyncUtils;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The screens against a REAL daemon process (started from the test class path on a temp data
+ * dir), headless through Monocle: the Runs screen lists a run the daemon runs until it succeeds,
+ * and its Run screen shows the events and the details of a tool call.
+ */
+@ExtendWith(ApplicationExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleScreensTest {
+    private static final String INPUT = "Hi, order A-1001 arrived damaged, can I get a refund?";
+
+    private static Path dataDir;
+    private static DaemonEndpoint endpoint;
+    private ConsoleApp.Assembly assembly;
+
+    @BeforeAll
+    static void startDaemon() throws IOException {
+        dataDir = Files.createTempDirectory("flightdeck-console-it");
+        endpoint = DaemonProcess.ensureRunning(dataDir, Duration.ofSeconds(60));
+        try (DaemonClient client = DaemonClient.connect(endpoint);
+             InputStream yaml = ConsoleScreensTest.class.getClassLoader()
+                     .getResourceAsStream("dev/flightdeck/daemon/bundle/demo/support-refund.yaml")) {
+            // A fresh daemon installs the demo bundle itself; pushing identical content changes nothing.
+            client.pushBundle(new String(yaml.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @AfterAll
+    static void killDaemon() throws Exception {
+        if (endpoint == null) {
+            return;
+        }
+        var process = ProcessHandle.of(endpoint.pid());
+        if (process.isPresent()) {
+            process.get().destroy();
+            try {
+                process.get().onExit().get(20, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                process.get().destroyForcibly();
+            }
+        }
+    }
+
+    @Start
+    void start(Stage stage) {
+        assembly = ConsoleApp.Assembly.open(stage, new ConsoleOptions(dataDir, false, false));
+    }
+
+    @Stop
+    void stop() {
+        assembly.close();
+    }
+
+    private static RunInfo startRun() {
+        try (DaemonClient client = DaemonClient.connect(endpoint)) {
+            return client.startRun("support-refund", INPUT, "acme", null).run();
+        }
+    }
+
+    /** Visible with all its parents (virtual flows keep an invisible measuring cell that must not be clicked). */
+    private static boolean shown(Node node) {
+        for (Node n = node; n != null; n = n.getParent()) {
+            if (!n.isVisible()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static RunRow rowOf(TableView<RunRow> table, String runId) {
+        return table.getItems().stream().filter(r -> r.runId().equals(runId)).findFirst().orElse(null);
+    }
+
+    @Test
+    @Order(1)
+    void runsScreenListsARunTheDaemonRunsUntilItSucceeds(FxRobot robot) throws Exception {
+        TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS,
+                () -> robot.lookup("#connectionStatus").queryLabeled().getText().startsWith("Connected to flightdeckd"));
+
+        RunInfo run = startRun();
+
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS,
+                () -> rowOf(table, run.runId()).getRun().state() == RunState.SUCCEEDED);
+        RunRow row = rowOf(table, run.runId());
+        assertThat(row.getRun().bundleName()).isEqualTo("support-refund");
+        assertThat(row.getRun().stepCount()).isPositive();
+        assertThat(table.getItems().get(0).runId()).isEqualTo(run.runId());
+        // The badge on screen says so too.
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> robot.lookup(".badge-succeeded").tryQuery().isPresent());
+    }
+
+    @Test
+    @Order(2)
+    void runScreenShowsTheEventsAndTheDetailsOfAToolCall(FxRobot robot) throws Exception {
+        TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
+        RunInfo run = startRun();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
+
+        var rowQuery = robot.lookup(".table-row-cell").match((TableRow<RunRow> r) -> r.getItem() != null
+                && r.getItem().runId().equals(run.runId()) && shown(r));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> rowQuery.tryQuery().isPresent());
+        Node row = rowQuery.query();
+        robot.doubleClickOn(row);
+
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> robot.lookup("#timeline").tryQuery().isPresent());
+        ListView<RunEventInfo> timeline = robot.lookup("#timeline").queryListView();
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS,
+                () -> timeline.getItems().stream().anyMatch(e -> e.type().equals("run_finished")));
+        assertThat(timeline.getItems()).extracting(RunEventInfo::sequence)
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, timeline.getItems().size())
+                        .boxed().toList());
+        assertThat(timeline.getItems().get(0).type()).isEqualTo("run_started");
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS,
+                () -> robot.lookup("#runStatus").queryLabeled().getText().equals("Succeeded"));
+
+        // Scroll the tool call into view as a user would, then click its cell.
+        int index = -1;
+        for (int i = 0; i < timeline.getItems().size(); i++) {
+            RunEventInfo e = timeline.getItems().get(i);
+            if (e.type().equals("tool_call_started") && e.summary().contains("lookup_order")) {
+                index = i;
+                break;
+            }
+        }
+        assertThat(index).as("a lookup_order tool call in the timeline").isNotNegative();
+        int toolIndex = index;
+        robot.interact(() -> timeline.scrollTo(toolIndex));
+        var cellQuery = robot.lookup(".timeline-cell").match((ListCell<RunEventInfo> c) -> c.getIndex() == toolIndex
+                && c.getItem() != null && shown(c));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> cellQuery.tryQuery().isPresent());
+        Node toolCall = cellQuery.query();
+        robot.clickOn(toolCall);
+
+        TextArea json = robot.lookup("#detailsJson").queryAs(TextArea.class);
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> json.getText().contains("lookup_order"));
+        assertThat(json.getText()).startsWith("{").contains("A-1001");
+        assertThat(robot.lookup("#detailsHash").queryLabeled().getText()).isNotBlank().isNotEqualTo("—");
+        assertThat(robot.lookup("#detailsTitle").queryLabeled().getText()).startsWith("Tool call started");
+    }
+
+    @Test
+    @Order(3)
+    void reconnectsByItselfAfterTheDaemonRestartsOnANewPort(FxRobot robot) throws Exception {
+        TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
+        var status = robot.lookup("#connectionStatus").queryLabeled();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> status.getText().startsWith("Connected to flightdeckd"));
+        int oldPort = endpoint.port();
+
+        killDaemon();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !status.getText().startsWith("Connected"));
+        endpoint = DaemonProcess.ensureRunning(dataDir, Duration.ofSeconds(60));
+
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS,
+                () -> status.getText().endsWith("on port " + endpoint.port()));
+        assertThat(endpoint.port()).isNotEqualTo(oldPort);
+        // The Runs screen follows the new daemon: a run started now shows up by itself.
+        RunInfo run = startRun();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
+    }
+}
