@@ -61,7 +61,10 @@ final class RunChangeStream {
         }
         if (overflow) {
             overflowed = true;
-            registration.close();
+            RunFeed.Registration r = registration;
+            if (r != null) {
+                r.close();
+            }
             synchronized (pending) {
                 pending.clear(); // free the memory now; the pump ends the stream
             }

@@ -54,7 +54,13 @@ final class RunEventStream {
             while (!done && call.isReady()) {
                 List<RunEventRecord> batch = runs.eventsAfter(runId, lastSent, BATCH);
                 if (batch.isEmpty()) {
-                    return; // the next commit signals us
+                    // A client that already saw the end (after_sequence = last sequence) is done too.
+                    var run = runs.get(runId);
+                    if (run.status().isTerminal() && lastSent >= run.lastSequence()) {
+                        stop();
+                        call.onCompleted();
+                    }
+                    return; // otherwise the next commit signals us
                 }
                 for (RunEventRecord e : batch) {
                     call.onNext(convert.event(e));

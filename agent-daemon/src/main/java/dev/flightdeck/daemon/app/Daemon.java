@@ -24,24 +24,26 @@ public final class Daemon {
 
     private final Path dataDir;
     private final int port;
+    private final int runWorkers;
     private final String version;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
-    public Daemon(Path dataDir, int port, String version) {
+    public Daemon(Path dataDir, int port, int runWorkers, String version) {
         this.dataDir = dataDir.toAbsolutePath();
         this.port = port;
+        this.runWorkers = runWorkers;
         this.version = version;
     }
 
     /** Runs until asked to stop; returns when everything is shut down. */
     public void runUntilStopped() throws IOException, InterruptedException {
         String token = HexFormat.of().formatHex(randomBytes());
-        DaemonSettings settings = DaemonSettings.defaults(dataDir, token, version);
+        DaemonSettings settings = DaemonSettings.defaults(dataDir, token, version).withRunWorkers(runWorkers);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
         DaemonAssembly assembly = new DaemonAssembly(settings, builder, Clock.systemUTC());
         try {
-            assembly.installDemoBundleIfEmpty();
             assembly.start();
+            assembly.installDemoBundleIfEmpty(); // before daemon.json: clients never see a fresh dir without it
             EndpointFile.write(dataDir, LOOPBACK, assembly.port(), token, ProcessHandle.current().pid(), version);
             LOG.info("flightdeckd {} ready on {}:{} for {}", version, LOOPBACK, assembly.port(), dataDir);
             StopSignals.install(stopRequested::countDown);

@@ -31,9 +31,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -46,88 +43,106 @@ import java.util.concurrent.atomic.AtomicInteger;
  * passed in, so the same wiring serves tests in-process ({@code InProcessServerBuilder}) and the
  * real daemon on a loopback port ({@code NettyServerBuilder}); the clock is injectable.
  *
- * <p>Life cycle: the constructor opens and migrates the database (health NOT_SERVING) and builds
- * the server; {@link #start()} starts it, reports SERVING and resumes unfinished runs;
- * {@link #close()} reports NOT_SERVING, drains runs, stops the server and shuts the database down.
+ * <p>Life cycle: the constructor builds the server with health (NOT_SERVING) and reflection;
+ * {@link #start()} starts it, migrates the database, adds the domain services, reports SERVING
+ * and resumes unfinished runs; {@link #close()} reports NOT_SERVING, drains runs, stops the server
+ * and shuts the database down.
  */
 public final class DaemonAssembly implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DaemonAssembly.class);
     /** Largest request accepted: a 1 MiB bundle or input plus protobuf framing. */
     private static final int MAX_INBOUND_BYTES = 2 * 1024 * 1024;
-    static final String DEMO_BUNDLE = "/dev/flightdeck/daemon/bundle/demo/support-refund.yaml";
 
     private final DaemonSettings settings;
+    private final Clock clock;
     private final HealthStatusManager health = new HealthStatusManager();
-    private final Database database;
-    private final BundleRegistry bundles;
-    private final RunScheduler scheduler;
-    private final RunService runs;
+    private final LateServiceRegistry domainServices = new LateServiceRegistry();
     private final ThreadPoolExecutor rpcExecutor;
     private final Server server;
+    /** The database-backed half of the wiring; exists once {@link #start()} has migrated. */
+    private volatile Domain domain;
+
+    /** Everything that needs the migrated database. */
+    private record Domain(Database database, BundleRegistry bundles, RunScheduler scheduler, RunService runs,
+                          EventCodec codec) {
+    }
 
     public DaemonAssembly(DaemonSettings settings, ServerBuilder<?> serverBuilder, Clock clock) {
         this.settings = settings;
+        this.clock = clock;
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
-        this.database = Database.open(settings.dataDir().resolve("db"));
+        // RPC bodies and stream pumps run here, never on transport threads; bounded both ways.
+        this.rpcExecutor = new ThreadPoolExecutor(settings.rpcThreads(), settings.rpcThreads(), 0,
+                TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000), named("rpc"));
+        // Health and reflection answer from the start; the domain services join once migrated.
+        this.server = serverBuilder
+                .executor(rpcExecutor)
+                .maxInboundMessageSize(MAX_INBOUND_BYTES)
+                .intercept(new AuthInterceptor(settings.token()))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .fallbackHandlerRegistry(domainServices)
+                .build();
+    }
+
+    /**
+     * Starts serving (health NOT_SERVING), migrates the database, adds the domain services, then
+     * reports SERVING and resumes runs a previous daemon left unfinished.
+     */
+    public DaemonAssembly start() throws IOException {
+        server.start();
+        Domain d = openDomain();
+        domain = d;
+        DaemonFacts facts = new DaemonFacts(settings.version(), settings.dataDir(), ProcessHandle.current().pid(),
+                clock.instant());
+        domainServices.add(new RunGrpcService(d.runs(), d.codec(), rpcExecutor));
+        domainServices.add(new BundleGrpcService(d.bundles(), d.codec()));
+        domainServices.add(new DaemonInfoGrpcService(facts));
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+        d.scheduler().resumeUnfinished();
+        LOG.info("daemon serving on {}", server.getListenSockets());
+        return this;
+    }
+
+    private Domain openDomain() {
+        Database database = Database.open(settings.dataDir().resolve("db"));
         try {
             RunRepository runRows = new RunRepository(database);
             RunEventRepository eventRows = new RunEventRepository(database);
             ToolRegistry tools = ToolRegistry.builtins();
             ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider()));
-            this.bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
+            BundleRegistry bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
                     new BundleRepository(database), clock);
             EventCodec codec = new EventCodec();
             RunFeed feed = new RunFeed();
             EventLog log = new EventLog(eventRows, codec, feed, clock);
             AgentLoop loop = new AgentLoop(runRows, eventRows, codec, log, bundles, providers, new ToolExecutor(tools));
-            this.scheduler = new RunScheduler(loop, runRows, settings.runWorkers());
-            this.runs = new RunService(runRows, eventRows, bundles, scheduler, feed, new RunIds(clock), clock);
-
-            // RPC bodies and stream pumps run here, never on transport threads; bounded both ways.
-            this.rpcExecutor = new ThreadPoolExecutor(settings.rpcThreads(), settings.rpcThreads(), 0,
-                    TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000), named("rpc"));
-            DaemonFacts facts = new DaemonFacts(settings.version(), settings.dataDir(), ProcessHandle.current().pid(),
-                    clock.instant());
-            this.server = serverBuilder
-                    .executor(rpcExecutor)
-                    .maxInboundMessageSize(MAX_INBOUND_BYTES)
-                    .intercept(new AuthInterceptor(settings.token()))
-                    .addService(new RunGrpcService(runs, codec, rpcExecutor))
-                    .addService(new BundleGrpcService(bundles, codec))
-                    .addService(new DaemonInfoGrpcService(facts))
-                    .addService(health.getHealthService())
-                    .addService(ProtoReflectionServiceV1.newInstance())
-                    .build();
+            RunScheduler scheduler = new RunScheduler(loop, runRows, settings.runWorkers());
+            RunService runs = new RunService(runRows, eventRows, bundles, scheduler, feed, new RunIds(clock), clock);
+            return new Domain(database, bundles, scheduler, runs, codec);
         } catch (RuntimeException e) {
             database.close();
             throw e;
         }
     }
 
-    /** Starts serving: health turns SERVING and runs left unfinished by a previous daemon resume. */
-    public DaemonAssembly start() throws IOException {
-        server.start();
-        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-        scheduler.resumeUnfinished();
-        LOG.info("daemon serving on {}", server.getListenSockets());
-        return this;
+    private Domain domain() {
+        Domain d = domain;
+        if (d == null) {
+            throw new IllegalStateException("the daemon assembly is not started");
+        }
+        return d;
     }
 
     /** Stores the demo bundle when no bundle exists yet (a fresh data directory). */
     public boolean installDemoBundleIfEmpty() {
+        BundleRegistry bundles = domain().bundles();
         if (!bundles.listLatest("", 1).isEmpty()) {
             return false;
         }
-        try (InputStream in = DaemonAssembly.class.getResourceAsStream(DEMO_BUNDLE)) {
-            if (in == null) {
-                throw new IllegalStateException("the demo bundle resource " + DEMO_BUNDLE + " is missing");
-            }
-            var pushed = bundles.push(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            LOG.info("installed demo bundle {}@{}", pushed.name(), pushed.versionId());
-            return true;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        var pushed = bundles.push(BundleParser.demoBundleYaml());
+        LOG.info("installed demo bundle {}@{}", pushed.name(), pushed.versionId());
+        return true;
     }
 
     /** The TCP port the server listens on, or -1 in-process. */
@@ -140,11 +155,11 @@ public final class DaemonAssembly implements AutoCloseable {
     }
 
     public BundleRegistry bundles() {
-        return bundles;
+        return domain().bundles();
     }
 
     public RunService runs() {
-        return runs;
+        return domain().runs();
     }
 
     public DaemonSettings settings() {
@@ -155,10 +170,15 @@ public final class DaemonAssembly implements AutoCloseable {
     @Override
     public synchronized void close() {
         health.enterTerminalState(); // NOT_SERVING from now on
-        scheduler.drain(settings.drainTime());
+        Domain d = domain;
+        if (d != null) {
+            d.scheduler().drain(settings.drainTime());
+        }
         server.shutdown();
         try {
-            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+            // Open follow streams (WatchRuns never ends) would hold this up: give unary calls a
+            // moment, then cancel the rest; clients see UNAVAILABLE and reconnect to the next daemon.
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
                 server.shutdownNow();
                 server.awaitTermination(2, TimeUnit.SECONDS);
             }
@@ -166,8 +186,16 @@ public final class DaemonAssembly implements AutoCloseable {
             Thread.currentThread().interrupt();
             server.shutdownNow();
         }
-        rpcExecutor.shutdownNow();
-        database.close();
+        // No interrupts (shutdownNow): an interrupt during H2 file I/O would close the database.
+        rpcExecutor.shutdown();
+        try {
+            rpcExecutor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (d != null) {
+            d.database().close();
+        }
         LOG.info("daemon stopped");
     }
 

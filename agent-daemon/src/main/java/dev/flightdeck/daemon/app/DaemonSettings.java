@@ -26,4 +26,8 @@ public record DaemonSettings(Path dataDir, String token, String version, int run
     public DaemonSettings withRunWorkers(int workers) {
         return new DaemonSettings(dataDir, token, version, workers, rpcThreads, drainTime);
     }
+
+    public DaemonSettings withDrainTime(Duration drain) {
+        return new DaemonSettings(dataDir, token, version, runWorkers, rpcThreads, drain);
+    }
 }

@@ -1,6 +1,10 @@
 package dev.flightdeck.daemon.bundle;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -12,6 +16,12 @@ import java.util.Set;
  * storage. Thread-safe: one instance may parse concurrently.
  */
 public final class BundleParser {
+    /** Class-path resource of the demo bundle installed into every fresh data dir. */
+    public static final String DEMO_BUNDLE_RESOURCE = "/dev/flightdeck/daemon/bundle/demo/support-refund.yaml";
+
+    /** Largest bundle file accepted, in UTF-8 bytes (1 MiB). */
+    public static final int MAX_YAML_BYTES = YamlReader.MAX_BYTES;
+
     private final Set<String> providers;
     private final Set<String> toolImplementations;
 
@@ -50,5 +60,17 @@ public final class BundleParser {
         }
         String canonicalJson = CanonicalJson.write(result.canonicalTree());
         return new ParsedBundle(result.spec(), canonicalJson, CanonicalJson.sha256Hex(canonicalJson), yaml);
+    }
+
+    /** The YAML text of the demo bundle {@code support-refund} (see {@link #DEMO_BUNDLE_RESOURCE}). */
+    public static String demoBundleYaml() {
+        try (InputStream in = BundleParser.class.getResourceAsStream(DEMO_BUNDLE_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("demo bundle missing from the class path: " + DEMO_BUNDLE_RESOURCE);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -211,15 +211,21 @@ final class BundleValidator {
             problem(Paths.key(path, "$schema"), "only JSON Schema draft 2020-12 is supported (\""
                     + SchemaChecker.DIALECT + "\"); leave $schema out or use that");
         }
-        problems.addAll(SchemaChecker.checkSchema(schema, path));
-
+        List<BundleProblem> metaProblems = SchemaChecker.checkSchema(schema, path);
+        String typePath = Paths.key(path, "type");
         JsonNode type = schema.get("type");
-        if (type == null) {
-            problem(Paths.key(path, "type"), "required: a tool's parameters are an object (type: object)");
-        } else if (!(type.isTextual() && type.textValue().equals("object"))) {
-            problem(Paths.key(path, "type"), "must be \"object\" (a tool's arguments are an object), got "
+        if (type != null && !(type.isTextual() && type.textValue().equals("object"))) {
+            // Say it once, in our words, rather than also with the meta-schema's enum/array messages.
+            metaProblems.stream().filter(p -> !p.location().equals(typePath)).forEach(problems::add);
+            problem(typePath, "must be \"object\" (a tool's arguments are an object), got "
                     + (type.isTextual() ? Paths.quote(type.textValue()) : CanonicalJson.describeType(type)));
+        } else {
+            problems.addAll(metaProblems);
+            if (type == null) {
+                problem(typePath, "required: a tool's parameters are an object (type: object)");
+            }
         }
+        SchemaLint.check(schema, path, problems);
         JsonNode properties = schema.get("properties");
         JsonNode required = schema.get("required");
         if (required != null && required.isArray()) {

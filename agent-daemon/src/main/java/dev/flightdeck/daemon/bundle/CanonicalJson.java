@@ -71,6 +71,10 @@ final class CanonicalJson {
                 TreeMap<String, JsonNode> sorted = new TreeMap<>();
                 for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> field = it.next();
+                    if (!wellFormed(field.getKey())) {
+                        problems.add(new BundleProblem(path, "key is not valid Unicode (unpaired surrogate)"));
+                        continue;
+                    }
                     JsonNode value = copy(field.getValue(), Paths.key(path, field.getKey()), depth + 1, problems);
                     sorted.put(field.getKey(), value == null ? NODES.nullNode() : value);
                 }
@@ -87,6 +91,10 @@ final class CanonicalJson {
                 return out;
             }
             case STRING:
+                if (!wellFormed(node.textValue())) {
+                    problems.add(new BundleProblem(path, "string is not valid Unicode (unpaired surrogate)"));
+                    return null;
+                }
                 return NODES.textNode(node.textValue());
             case BOOLEAN:
                 return NODES.booleanNode(node.booleanValue());
@@ -99,6 +107,22 @@ final class CanonicalJson {
                         + "); use a string, number, boolean, null, list or mapping"));
                 return null;
         }
+    }
+
+    /** True unless the string has an unpaired UTF-16 surrogate (which has no UTF-8 form). */
+    static boolean wellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static JsonNode number(JsonNode node, String path, List<BundleProblem> problems) {

@@ -23,8 +23,13 @@ final class Paths {
         return parent + "[" + index + "]";
     }
 
+    /** Longest value quoted in full in a message; longer ones are cut with an ellipsis. */
+    static final int MAX_QUOTED = 80;
+
     /** A string as a JSON string literal, for messages. */
-    static String quote(String s) {
+    static String quote(String value) {
+        String s = value.length() <= MAX_QUOTED ? value
+                : value.substring(0, Character.isHighSurrogate(value.charAt(MAX_QUOTED - 1)) ? MAX_QUOTED - 1 : MAX_QUOTED) + "\u2026";
         StringBuilder out = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -37,6 +37,9 @@ final class SchemaChecker {
 
     private static final JsonSchema META_SCHEMA = FACTORY.getSchema(SchemaLocation.of(DIALECT));
 
+    private static final String CIRCULAR =
+            "not a usable JSON Schema: its $ref references loop without end";
+
     private SchemaChecker() {
     }
 
@@ -46,6 +49,8 @@ final class SchemaChecker {
             return toProblems(META_SCHEMA.validate(schema), path);
         } catch (RuntimeException e) {
             return List.of(new BundleProblem(path, "not a valid JSON Schema: " + message(e)));
+        } catch (StackOverflowError e) {
+            return List.of(new BundleProblem(path, "not a valid JSON Schema: nested too deeply"));
         }
     }
 
@@ -61,6 +66,9 @@ final class SchemaChecker {
         } catch (RuntimeException e) {
             problems.add(new BundleProblem(path, "not a usable JSON Schema: " + message(e)));
             return null;
+        } catch (StackOverflowError e) {
+            problems.add(new BundleProblem(path, CIRCULAR));
+            return null;
         }
     }
 
@@ -70,6 +78,8 @@ final class SchemaChecker {
             return toProblems(schema.validate(instance), path);
         } catch (RuntimeException e) {
             return List.of(new BundleProblem(path, "cannot be checked against the tool's schema: " + message(e)));
+        } catch (StackOverflowError e) {
+            return List.of(new BundleProblem(path, "cannot be checked against the tool's schema: " + CIRCULAR));
         }
     }
 
@@ -99,6 +109,8 @@ final class SchemaChecker {
             return e.getClass().getSimpleName();
         }
         // networknt prefixes the (here empty) instance location: ": Reference ... cannot be resolved"
-        return message.startsWith(": ") ? message.substring(2) : message;
+        String text = message.startsWith(": ") ? message.substring(2) : message;
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
     }
 }

@@ -22,6 +22,9 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Data directory (default: $FLIGHTDECK_HOME or ~/.flightdeck).")
     Path dataDir;
 
+    @Option(names = "--run-workers", description = "Runs executed at once (default ${DEFAULT-VALUE}).")
+    int runWorkers = dev.flightdeck.daemon.app.DaemonSettings.DEFAULT_RUN_WORKERS;
+
     @Override
     public Integer call() throws Exception {
         Path dir = (dataDir != null ? dataDir : DaemonEndpoint.defaultDataDir()).toAbsolutePath();
@@ -29,11 +32,15 @@ public final class DaemonCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("--port: must be between 0 and 65535, got " + port);
             return 2;
         }
+        if (runWorkers < 1 || runWorkers > 256) {
+            spec.commandLine().getErr().println("--run-workers: must be between 1 and 256, got " + runWorkers);
+            return 2;
+        }
         // Lock first: a second daemon must not touch logs, database or daemon.json of the first.
         try (DataDirLock lock = DataDirLock.acquire(dir)) {
             // Before the first logger is created, so logback writes into this data directory.
             System.setProperty("flightdeck.log.dir", dir.resolve("logs").toString());
-            new dev.flightdeck.daemon.app.Daemon(dir, port, VersionProvider.version()).runUntilStopped();
+            new dev.flightdeck.daemon.app.Daemon(dir, port, runWorkers, VersionProvider.version()).runUntilStopped();
             return 0;
         } catch (DataDirLock.HeldException e) {
             spec.commandLine().getErr().println(e.getMessage());

@@ -117,6 +117,9 @@ public final class AgentLoop {
                     cancel(cancel);
                     return Outcome.FINISHED;
                 }
+                if (control.abandonNow()) {
+                    return Outcome.PAUSED;
+                }
                 if (!progress.started()) {
                     append(0, new EventPayload.RunStarted(run.bundleName(), run.bundleVersion(), run.tenant(), run.input()));
                     continue;
@@ -173,13 +176,14 @@ public final class AgentLoop {
                     spec.model().parametersJson(), spec.model().scriptJson(), progress.sentConversation(), offered);
             try {
                 ModelReply reply = providers.get(spec.model().provider())
-                        .call(request, () -> control.cancelRequest() != null || Thread.currentThread().isInterrupted());
+                        .call(request, () -> control.cancelRequest() != null || control.abandonNow()
+                                || Thread.currentThread().isInterrupted());
                 append(progress.steps(), new EventPayload.ModelResponded(spec.model().provider(), reply.model(),
                         reply.message(), reply.finishReason(), reply.usage(), reply.latencyMs(), reply.attempts()));
                 return true;
             } catch (ModelCallCancelledException e) {
-                // A cancelled run is finished by the loop's next safe point; otherwise we are stopping.
-                return control.cancelRequest() != null;
+                // A cancelled run is finished at the loop's next safe point; otherwise we are stopping.
+                return control.cancelRequest() != null && !control.abandonNow();
             } catch (ModelCallException e) {
                 fail("model call failed: " + e.getMessage());
                 return true;

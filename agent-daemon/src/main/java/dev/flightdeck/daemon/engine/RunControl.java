@@ -7,4 +7,10 @@ interface RunControl {
 
     /** True when the daemon is draining: finish the current step, start no new one. */
     boolean stopAtStepBoundary();
+
+    /**
+     * True when draining took too long: abandon a model call in flight and stop at the next safe
+     * point. (Workers are never interrupted: an interrupt during H2 file I/O closes the database.)
+     */
+    boolean abandonNow();
 }

@@ -21,6 +21,7 @@ final class RunProgress {
         final ToolCall call;
         ToolPolicy policy;
         boolean approvalRequested;
+        String approvalId;
         EventPayload.ApprovalDecided decision;
         int attempts;
         boolean finished;
@@ -68,10 +69,13 @@ final class RunProgress {
         } else if (payload instanceof EventPayload.ToolCallProposed p) {
             call(p.call().callId()).policy = p.policy();
         } else if (payload instanceof EventPayload.ApprovalRequested a) {
-            call(a.call().callId()).approvalRequested = true;
+            CallState c = call(a.call().callId());
+            c.approvalRequested = true;
+            c.approvalId = a.approvalId();
         } else if (payload instanceof EventPayload.ApprovalDecided d) {
-            calls.values().stream().filter(c -> c.approvalRequested && c.decision == null).findFirst()
-                    .ifPresent(c -> c.decision = d);
+            calls.values().stream().filter(c -> d.approvalId().equals(c.approvalId)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("decision for unknown approval " + d.approvalId()))
+                    .decision = d;
         } else if (payload instanceof EventPayload.ToolCallStarted s) {
             call(s.call().callId()).attempts = s.attempt();
         } else if (payload instanceof EventPayload.ToolCallFinished f) {

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RunScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunScheduler.class);
+    /** How long workers get to reach a safe point once their model calls are abandoned. */
+    private static final Duration ABANDON_WAIT = Duration.ofSeconds(5);
 
     private final AgentLoop loop;
     private final RunRepository runs;
@@ -31,6 +33,7 @@ public final class RunScheduler implements AutoCloseable {
     /** Runs someone is writing to, guarded by {@code this}; critical sections are short. */
     private final Map<String, Holder> holders = new HashMap<>();
     private volatile boolean draining;
+    private volatile boolean abandon;
 
     /** Who holds a run: a worker (which checks the cancel flag at safe points) or an idle cancel. */
     private final class Holder implements RunControl {
@@ -44,6 +47,11 @@ public final class RunScheduler implements AutoCloseable {
         @Override
         public boolean stopAtStepBoundary() {
             return draining;
+        }
+
+        @Override
+        public boolean abandonNow() {
+            return abandon;
         }
     }
 
@@ -114,9 +122,14 @@ public final class RunScheduler implements AutoCloseable {
             AgentLoop.Outcome outcome = loop.drive(runId, me);
             LOG.debug("run {} returned {}", runId, outcome);
         } catch (RuntimeException e) {
-            String errorId = UUID.randomUUID().toString();
-            LOG.error("run {} failed unexpectedly (error id {})", runId, errorId, e);
-            loop.failUnexpectedly(runId, "internal error in the daemon (error id " + errorId + ")");
+            if (draining) {
+                // Not the run's fault: it continues from its last committed event on the next start.
+                LOG.warn("run {} stopped by the daemon shutting down: {}", runId, e.toString());
+            } else {
+                String errorId = UUID.randomUUID().toString();
+                LOG.error("run {} failed unexpectedly (error id {})", runId, errorId, e);
+                loop.failUnexpectedly(runId, "internal error in the daemon (error id " + errorId + ")");
+            }
         } finally {
             release(runId, me);
             // A cancel that arrived after the worker's last safe point (e.g. as the run began to
@@ -134,20 +147,23 @@ public final class RunScheduler implements AutoCloseable {
 
     /**
      * Stops taking runs and lets running workers reach a step boundary within {@code drainTime};
-     * workers still busy after that are interrupted (their runs resume on the next start).
+     * after that, model calls in flight are abandoned and workers stop at their next safe point
+     * (their runs stay RUNNING and resume on the next start). Workers are never interrupted.
      */
     public void drain(Duration drainTime) {
         draining = true;
         workers.shutdown();
         try {
             if (!workers.awaitTermination(drainTime.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warn("runs still busy after {} ms of draining; interrupting them", drainTime.toMillis());
-                workers.shutdownNow();
-                workers.awaitTermination(5, TimeUnit.SECONDS);
+                LOG.warn("runs still busy after {} ms of draining; abandoning their model calls", drainTime.toMillis());
+                abandon = true;
+                if (!workers.awaitTermination(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("{} run worker(s) still busy (a slow tool?); stopping without them", workers.getActiveCount());
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            workers.shutdownNow();
+            abandon = true;
         }
     }
 

@@ -81,4 +81,57 @@ class RunLifecycleServiceTest {
 
         assertThat(rest).isEqualTo(all.subList((int) middle, all.size()));
     }
+
+    @Test
+    void aClientThatAsksForOneEventAtATimeStillGetsEveryEventInOrderAndACompletion() throws Exception {
+        client.pushBundle(TestBundles.demo());
+        String runId = client.startRun("support-refund", "refund A-1001", "", "").run().runId();
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + InProcessDaemon.TOKEN);
+        var stub = dev.flightdeck.proto.v1.RunServiceGrpc.newStub(daemon.channel())
+                .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+        List<Long> sequences = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+
+        stub.watchRun(dev.flightdeck.proto.v1.WatchRunRequest.newBuilder().setRunId(runId).build(),
+                new io.grpc.stub.ClientResponseObserver<dev.flightdeck.proto.v1.WatchRunRequest, dev.flightdeck.proto.v1.RunEvent>() {
+                    private io.grpc.stub.ClientCallStreamObserver<dev.flightdeck.proto.v1.WatchRunRequest> call;
+
+                    @Override
+                    public void beforeStart(io.grpc.stub.ClientCallStreamObserver<dev.flightdeck.proto.v1.WatchRunRequest> c) {
+                        call = c;
+                        c.disableAutoRequestWithInitial(1); // manual flow control: one message per request
+                    }
+
+                    @Override
+                    public void onNext(dev.flightdeck.proto.v1.RunEvent e) {
+                        sequences.add(e.getSequence());
+                        call.request(1);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.complete(null);
+                    }
+                });
+        done.get(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+
+        assertThat(sequences).containsExactlyElementsOf(
+                LongStream.rangeClosed(1, client.getRun(runId).lastSequence()).boxed().toList());
+    }
+
+    @Test
+    void watchingATerminalRunFromItsLastSequenceCompletesWithNoEvents() {
+        client.pushBundle(TestBundles.answering("hello", "hi"));
+        String runId = client.startRun("hello", "x", "", "").run().runId();
+        List<RunEventInfo> all = daemon.watchToEnd(runId, 0, TIMEOUT);
+
+        assertThat(daemon.watchToEnd(runId, all.size(), TIMEOUT)).isEmpty();
+        assertThat(daemon.watchToEnd(runId, all.size() + 10, TIMEOUT)).isEmpty();
+    }
 }

@@ -97,6 +97,37 @@ class DaemonProcessEndToEndTest {
         }
     }
 
+    @Test
+    void aRunInterruptedByKillDashNineResumesOnRestartWithoutLosingOrRepeatingCommittedWork() throws Exception {
+        Process daemon = startDaemon();
+        DaemonEndpoint endpoint = awaitServing(daemon);
+        String runId;
+        long seenBeforeKill;
+        try (DaemonClient client = DaemonClient.connect(endpoint)) {
+            runId = client.startRun("support-refund", "refund A-1001, it arrived damaged", "", "").run().runId();
+            Await.until("the run to be a few events in", Duration.ofSeconds(30),
+                    () -> client.getRun(runId).lastSequence() >= 5);
+            seenBeforeKill = client.getRun(runId).lastSequence();
+        }
+
+        daemon.destroyForcibly(); // SIGKILL: no drain, no cleanup
+        assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        Process restarted = startDaemon();
+        DaemonEndpoint again = awaitServing(restarted);
+        try (DaemonClient client = DaemonClient.connect(again)) {
+            List<RunEventInfo> events = InProcessDaemon.watchToEnd(client, runId, 0, Duration.ofSeconds(30));
+
+            assertThat(client.getRun(runId).state()).isEqualTo(RunState.SUCCEEDED);
+            assertThat(events.size()).isGreaterThanOrEqualTo((int) seenBeforeKill);
+            assertThat(HashChain.verify(events)).isEmpty();
+            List<String> types = events.stream().map(RunEventInfo::type).toList();
+            assertThat(types.stream().filter("run_started"::equals)).hasSize(1);
+            assertThat(types.stream().filter("model_responded"::equals)).hasSize(4);
+            assertThat(types.stream().filter("tool_call_finished"::equals)).hasSize(3);
+        }
+    }
+
     private Process startDaemon() throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder builder = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),

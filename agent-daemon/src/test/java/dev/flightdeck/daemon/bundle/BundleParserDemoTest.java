@@ -35,6 +35,11 @@ class BundleParserDemoTest {
     }
 
     @Test
+    void demoBundleYamlIsTheShippedResource() {
+        assertThat(BundleParser.demoBundleYaml()).isEqualTo(BundleTestSupport.demoYaml()).contains("name: support-refund");
+    }
+
+    @Test
     void demoScriptLooksUpChecksAndAnswersInSeveralVisibleSteps() throws Exception {
         JsonNode script = json.readTree(parser.parse(BundleTestSupport.demoYaml()).spec().model().scriptJson());
 

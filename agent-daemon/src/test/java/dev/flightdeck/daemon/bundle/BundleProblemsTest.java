@@ -270,6 +270,24 @@ class BundleProblemsTest {
     }
 
     @Test
+    void aWrongRootTypeIsReportedOnce() {
+        assertThat(problemTexts(replace("    policy: ask\n    parameters:\n      type: object\n",
+                "    policy: ask\n    parameters:\n      type: objekt\n")))
+                .containsExactly("tools[1].parameters.type: must be \"object\" (a tool's arguments are an object), got \"objekt\"");
+        assertThat(problemTexts(replace("    policy: ask\n    parameters:\n      type: object\n",
+                "    policy: ask\n    parameters:\n      type: [object, \"null\"]\n")))
+                .containsExactly("tools[1].parameters.type: must be \"object\" (a tool's arguments are an object), got a list");
+    }
+
+    @Test
+    void longValuesAreCutInMessages() {
+        String longName = "x".repeat(500);
+        assertThat(problemTexts(replace("implementation: builtin:lookup_order", "implementation: " + longName)))
+                .singleElement().asString()
+                .startsWith("tools[0].implementation: unknown implementation \"" + "x".repeat(80) + "\u2026\" (this daemon");
+    }
+
+    @Test
     void requiredEntryNotInPropertiesIsAnUnknownProperty() {
         String yaml = replace("required: [order_id, reason]", "required: [amount, order_id, reason, currency]");
 
@@ -290,6 +308,43 @@ class BundleProblemsTest {
         assertThat(parser.parse(replace("      additionalProperties: false\n",
                 "      additionalProperties: false\n      $schema: \"https://json-schema.org/draft/2020-12/schema\"\n")))
                 .isNotNull();
+    }
+
+    @Test
+    void invalidRegularExpressionsInSchemasAreReported() {
+        assertThat(problemTexts(replace("pattern: \"^A-[0-9]{4}$\"", "pattern: \"^A-[0-9{4}$\"")))
+                .containsExactly("tools[0].parameters.properties.order_id.pattern: invalid regular expression: "
+                        + "Unclosed character class near index 10");
+    }
+
+    @Test
+    void refLoopsThatNeverDescendAreReportedButRecursiveSchemasAreFine() {
+        String tool = """
+                name: x
+                system_prompt: p
+                tools:
+                  - name: t
+                    description: d
+                    implementation: builtin:lookup_order
+                    parameters:
+                      type: object
+                      $defs:
+                        %s
+                      properties:
+                        p: {$ref: "#/$defs/a"}
+                model: {provider: scripted, model: m, script: [{text: hi}]}
+                """;
+        assertThat(problemTexts(tool.formatted("a: {allOf: [{$ref: \"#/$defs/b\"}]}\n        b: {$ref: \"#/$defs/a\"}")))
+                .singleElement().asString().startsWith("tools[0].parameters.$defs.a.allOf[0].$ref: $ref loop");
+        assertThat(parser.parse(tool.formatted(
+                "a: {type: object, properties: {children: {type: array, items: {$ref: \"#/$defs/a\"}}}}")))
+                .isNotNull();
+    }
+
+    @Test
+    void stringsThatAreNotValidUnicodeAreRefused() {
+        assertThat(problemTexts(replace("system_prompt: You help.", "system_prompt: \"You \\ud800help.\"")))
+                .containsExactly("system_prompt: string is not valid Unicode (unpaired surrogate)");
     }
 
     @Test

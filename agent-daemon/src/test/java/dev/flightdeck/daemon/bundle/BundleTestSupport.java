@@ -11,7 +11,7 @@ final class BundleTestSupport {
     static final Set<String> PROVIDERS = Set.of("scripted");
     static final Set<String> IMPLEMENTATIONS = Set.of(
             "builtin:lookup_order", "builtin:get_refund_policy", "builtin:check_refund_eligibility");
-    static final String DEMO_RESOURCE = "/dev/flightdeck/daemon/bundle/demo/support-refund.yaml";
+    static final String DEMO_RESOURCE = BundleParser.DEMO_BUNDLE_RESOURCE;
 
     private BundleTestSupport() {
     }

@@ -1,9 +1,5 @@
 package dev.flightdeck.daemon.testing;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 
 /** Bundle YAML for tests: the demo bundle, and small scripted bundles built from parts. */
 public final class TestBundles {
@@ -11,11 +7,7 @@ public final class TestBundles {
     }
 
     public static String demo() {
-        try (InputStream in = TestBundles.class.getResourceAsStream("/dev/flightdeck/daemon/bundle/demo/support-refund.yaml")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return dev.flightdeck.daemon.bundle.BundleParser.demoBundleYaml();
     }
 
     /** A one-turn bundle that answers {@code answer} at once. */

@@ -1,0 +1,180 @@
+package dev.flightdeck.daemon.engine;
+
+import dev.flightdeck.client.HashChain;
+import dev.flightdeck.client.RunEventInfo;
+import dev.flightdeck.daemon.bundle.BundleParser;
+import dev.flightdeck.daemon.bundle.BundleRegistry;
+import dev.flightdeck.daemon.bundle.ToolPolicy;
+import dev.flightdeck.daemon.model.ChatMessage;
+import dev.flightdeck.daemon.model.ModelProviders;
+import dev.flightdeck.daemon.model.ScriptedProvider;
+import dev.flightdeck.daemon.model.ToolCall;
+import dev.flightdeck.daemon.model.Usage;
+import dev.flightdeck.daemon.run.RunEventRecord;
+import dev.flightdeck.daemon.run.RunRecord;
+import dev.flightdeck.daemon.run.RunStatus;
+import dev.flightdeck.daemon.store.BundleRepository;
+import dev.flightdeck.daemon.store.Database;
+import dev.flightdeck.daemon.store.RunEventRepository;
+import dev.flightdeck.daemon.store.RunRepository;
+import dev.flightdeck.daemon.tool.ToolExecutor;
+import dev.flightdeck.daemon.tool.ToolRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The loop continues a run from whatever its committed events say, as after a crash: each test
+ * writes the history a worker left behind, then drives the run with a fresh loop.
+ */
+class AgentLoopResumeTest {
+    private static final RunControl NO_STOP = new RunControl() {
+        @Override
+        public EventPayload.CancelRequested cancelRequest() {
+            return null;
+        }
+
+        @Override
+        public boolean stopAtStepBoundary() {
+            return false;
+        }
+
+        @Override
+        public boolean abandonNow() {
+            return false;
+        }
+    };
+
+    @TempDir
+    Path dir;
+    private Database db;
+    private RunRepository runs;
+    private RunEventRepository events;
+    private EventLog log;
+    private BundleRegistry bundles;
+    private AgentLoop loop;
+    private final EventCodec codec = new EventCodec();
+
+    @BeforeEach
+    void wire() {
+        db = Database.open(dir);
+        runs = new RunRepository(db);
+        events = new RunEventRepository(db);
+        log = new EventLog(events, codec, new RunFeed(), Clock.systemUTC());
+        ToolRegistry tools = ToolRegistry.builtins();
+        ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider()));
+        bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
+                new BundleRepository(db), Clock.systemUTC());
+        loop = new AgentLoop(runs, events, codec, log, bundles, providers, new ToolExecutor(tools));
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    private RunRecord newRun(boolean idempotentTool) {
+        String yaml = """
+                name: resume
+                system_prompt: p
+                tools:
+                  - name: lookup_order
+                    description: Look up an order
+                    implementation: builtin:lookup_order
+                    idempotent: %s
+                    parameters:
+                      type: object
+                      properties: {order_id: {type: string}}
+                      required: [order_id]
+                model:
+                  provider: scripted
+                  model: m
+                  script:
+                    - tool_calls:
+                        - tool: lookup_order
+                          arguments: {order_id: "A-1001"}
+                    - text: done
+                """.formatted(idempotentTool);
+        String version = bundles.push(yaml).versionId();
+        RunRecord run = RunRecord.queued("run-1", "resume", version, "default", "go", "", Instant.now());
+        runs.insert(run);
+        return run;
+    }
+
+    private static final ToolCall CALL = new ToolCall("call_1_1", "lookup_order", "{\"order_id\":\"A-1001\"}");
+
+    /** The history of a worker that died right after committing ToolCallStarted. */
+    private RunRecord crashedWhileTheToolRan(RunRecord run) {
+        run = log.append(run, 0, new EventPayload.RunStarted("resume", run.bundleVersion(), "default", "go")).run();
+        run = log.append(run, 1, new EventPayload.ModelRequested("scripted", "m",
+                List.of(ChatMessage.system("p"), ChatMessage.user("go")), 2, List.of("lookup_order"))).run();
+        run = log.append(run, 1, new EventPayload.ModelResponded("scripted", "m", ChatMessage.assistant("", List.of(CALL)),
+                "tool_calls", Usage.ZERO, 1, List.of())).run();
+        run = log.append(run, 1, new EventPayload.ToolCallProposed(CALL, ToolPolicy.ALLOW, "allow")).run();
+        return log.append(run, 1, new EventPayload.ToolCallStarted(CALL, "run-1/call_1_1", 1)).run();
+    }
+
+    private List<String> types() {
+        return events.readAll("run-1").stream().map(RunEventRecord::type).toList();
+    }
+
+    @Test
+    void anIdempotentToolInterruptedMidCallRunsAgainAsAttemptTwoAndTheModelIsNotAskedAgain() {
+        crashedWhileTheToolRan(newRun(true));
+
+        AgentLoop.Outcome outcome = loop.drive("run-1", NO_STOP);
+
+        assertThat(outcome).isEqualTo(AgentLoop.Outcome.FINISHED);
+        assertThat(types()).containsExactly("run_started", "model_requested", "model_responded", "tool_call_proposed",
+                "tool_call_started", "tool_call_started", "tool_call_finished", "model_requested", "model_responded",
+                "run_finished");
+        RunEventRecord retry = events.readAll("run-1").get(5);
+        assertThat(((EventPayload.ToolCallStarted) codec.payloadOf(retry)).attempt()).isEqualTo(2);
+        assertThat(runs.find("run-1").orElseThrow().status()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(HashChain.verify(asInfos())).isEmpty();
+    }
+
+    @Test
+    void aNonIdempotentToolInterruptedMidCallIsHeldForAHumanInsteadOfRunningTwice() {
+        crashedWhileTheToolRan(newRun(false));
+
+        AgentLoop.Outcome outcome = loop.drive("run-1", NO_STOP);
+
+        assertThat(outcome).isEqualTo(AgentLoop.Outcome.WAITING);
+        assertThat(types()).endsWith("tool_call_started", "approval_requested");
+        assertThat(types().stream().filter("tool_call_started"::equals)).hasSize(1);
+        var gate = (EventPayload.ApprovalRequested) codec.payloadOf(events.readAll("run-1").get(5));
+        assertThat(gate.reason()).startsWith("ambiguous tool call");
+        assertThat(runs.find("run-1").orElseThrow().status()).isEqualTo(RunStatus.WAITING_APPROVAL);
+    }
+
+    @Test
+    void aModelRequestWithoutAResponseIsCalledOnceAndTheRunContinues() {
+        RunRecord run = newRun(true);
+        run = log.append(run, 0, new EventPayload.RunStarted("resume", run.bundleVersion(), "default", "go")).run();
+        log.append(run, 1, new EventPayload.ModelRequested("scripted", "m",
+                List.of(ChatMessage.system("p"), ChatMessage.user("go")), 2, List.of("lookup_order")));
+
+        loop.drive("run-1", NO_STOP);
+
+        assertThat(types()).containsExactly("run_started", "model_requested", "model_responded", "tool_call_proposed",
+                "tool_call_started", "tool_call_finished", "model_requested", "model_responded", "run_finished");
+        var second = (EventPayload.ModelRequested) codec.payloadOf(events.readAll("run-1").get(6));
+        assertThat(second.messageCount()).isEqualTo(4); // system, user, assistant, tool result
+        assertThat(second.newMessages()).extracting(ChatMessage::role)
+                .containsExactly(dev.flightdeck.daemon.model.Role.ASSISTANT, dev.flightdeck.daemon.model.Role.TOOL);
+    }
+
+    private List<RunEventInfo> asInfos() {
+        return events.readAll("run-1").stream().map(e -> new RunEventInfo(e.runId(), e.sequence(), e.occurredAt(),
+                e.step(), e.type(), "", "", e.prevHash(), e.hash(), e.canonicalJson(), e.isRunFinished())).toList();
+    }
+}
