@@ -8,6 +8,7 @@ import dev.flightdeck.console.viewmodel.RunViewModel;
 import javafx.animation.Animation;
 import javafx.animation.KeyFrame;
 import javafx.animation.Timeline;
+import javafx.application.Platform;
 import javafx.collections.ListChangeListener;
 import javafx.geometry.Insets;
 import javafx.geometry.Orientation;
@@ -136,12 +137,17 @@ final class RunView extends BorderPane {
                 timeline.getSelectionModel().select(e);
             }
         });
-        // Follow the tail while the user has not picked an event.
-        vm.events().addListener((ListChangeListener<RunEventInfo>) c -> {
+        // Follow the tail while the user has not picked an event: on new events, and when the list
+        // gets shorter (the header grows when the run's output arrives).
+        Runnable followTail = () -> {
             if (timeline.getSelectionModel().getSelectedItem() == null && !vm.events().isEmpty()) {
                 timeline.scrollTo(vm.events().size() - 1);
             }
-        });
+        };
+        // Scroll after the pass that lays out the new rows or the new height: scrolling during it
+        // measures the old viewport and stops short of the last row. One call per batch.
+        vm.events().addListener((ListChangeListener<RunEventInfo>) c -> Platform.runLater(followTail));
+        timeline.heightProperty().addListener((obs, old, h) -> Platform.runLater(followTail));
 
         Label timelineTitle = new Label("Timeline");
         timelineTitle.getStyleClass().add("details-title");
@@ -182,6 +188,7 @@ final class RunView extends BorderPane {
         TextArea json = new TextArea();
         json.setId("detailsJson");
         json.setEditable(false);
+        json.setWrapText(true);
         json.getStyleClass().add("json-area");
         json.setPromptText("The event's payload appears here as JSON.");
         VBox.setVgrow(json, Priority.ALWAYS);

@@ -97,6 +97,21 @@ class ConsoleScreensTest {
         }
     }
 
+    /**
+     * The first shown node matching {@code selector} and {@code predicate}, looked up afresh on the
+     * FX thread until it appears (cells are laid out a pulse after the data changes).
+     */
+    private static <T extends Node> Node waitForNode(FxRobot robot, String selector, java.util.function.Predicate<T> predicate)
+            throws java.util.concurrent.TimeoutException {
+        Node[] found = new Node[1];
+        WaitForAsyncUtils.waitFor(15, TimeUnit.SECONDS, () -> {
+            found[0] = WaitForAsyncUtils.asyncFx(() -> robot.lookup(selector).<T>match(n -> predicate.test(n) && shown(n))
+                    .tryQuery().orElse(null)).get();
+            return found[0] != null;
+        });
+        return found[0];
+    }
+
     /** Visible with all its parents (virtual flows keep an invisible measuring cell that must not be clicked). */
     private static boolean shown(Node node) {
         for (Node n = node; n != null; n = n.getParent()) {
@@ -138,10 +153,8 @@ class ConsoleScreensTest {
         RunInfo run = startRun();
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
 
-        var rowQuery = robot.lookup(".table-row-cell").match((TableRow<RunRow> r) -> r.getItem() != null
-                && r.getItem().runId().equals(run.runId()) && shown(r));
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> rowQuery.tryQuery().isPresent());
-        Node row = rowQuery.query();
+        Node row = waitForNode(robot, ".table-row-cell", (TableRow<RunRow> r) -> r.getItem() != null
+                && r.getItem().runId().equals(run.runId()));
         robot.doubleClickOn(row);
 
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> robot.lookup("#timeline").tryQuery().isPresent());
@@ -167,10 +180,8 @@ class ConsoleScreensTest {
         assertThat(index).as("a lookup_order tool call in the timeline").isNotNegative();
         int toolIndex = index;
         robot.interact(() -> timeline.scrollTo(toolIndex));
-        var cellQuery = robot.lookup(".timeline-cell").match((ListCell<RunEventInfo> c) -> c.getIndex() == toolIndex
-                && c.getItem() != null && shown(c));
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> cellQuery.tryQuery().isPresent());
-        Node toolCall = cellQuery.query();
+        Node toolCall = waitForNode(robot, ".timeline-cell", (ListCell<RunEventInfo> c) -> c.getIndex() == toolIndex
+                && c.getItem() != null);
         robot.clickOn(toolCall);
 
         TextArea json = robot.lookup("#detailsJson").queryAs(TextArea.class);
