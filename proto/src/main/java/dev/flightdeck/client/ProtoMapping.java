@@ -100,7 +100,7 @@ final class ProtoMapping {
 
     private static String json(Message m) {
         try {
-            return DETAILS.print(m);
+            return DetailsJson.readable(DETAILS.print(m));
         } catch (InvalidProtocolBufferException e) {
             return "{\"error\": \"cannot render payload: " + e.getMessage().replace("\"", "'") + "\"}";
         }

@@ -186,7 +186,9 @@ class ConsoleScreensTest {
 
         TextArea json = robot.lookup("#detailsJson").queryAs(TextArea.class);
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> json.getText().contains("lookup_order"));
-        assertThat(json.getText()).startsWith("{").contains("A-1001");
+        assertThat(json.getText()).startsWith("{")
+                .as("tool arguments shown as formatted JSON, not an escaped string")
+                .contains("\"order_id\" : \"A-1001\"").doesNotContain("arguments_json");
         assertThat(robot.lookup("#detailsHash").queryLabeled().getText()).isNotBlank().isNotEqualTo("—");
         assertThat(robot.lookup("#detailsTitle").queryLabeled().getText()).startsWith("Tool call started");
     }
