@@ -24,9 +24,16 @@ public final class DaemonProcesses implements AutoCloseable {
     private final Path dataDir;
     private final Map<String, String> environment;
     private final List<Process> processes = new ArrayList<>();
+    private List<String> jvmOptions = List.of();
 
     public DaemonProcesses(Path dataDir) {
         this(dataDir, Map.of());
+    }
+
+    /** JVM options for the daemons started from now on, e.g. to start faster in a test that restarts often. */
+    public DaemonProcesses withJvmOptions(String... options) {
+        this.jvmOptions = List.of(options);
+        return this;
     }
 
     /** @param environment extra environment variables for every daemon, e.g. a testing hook */
@@ -42,7 +49,9 @@ public final class DaemonProcesses implements AutoCloseable {
     /** Starts a daemon with {@code extraArgs} after the standard ones; returns at once. */
     public synchronized Process start(String... extraArgs) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(java.toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 "dev.flightdeck.daemon.cli.FlightdeckCli", "daemon", "--port", "0", "--data-dir", dataDir.toString()));
         command.addAll(List.of(extraArgs));
         ProcessBuilder builder = new ProcessBuilder(command)
