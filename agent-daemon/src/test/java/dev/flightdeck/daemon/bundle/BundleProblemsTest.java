@@ -220,7 +220,7 @@ class BundleProblemsTest {
 
         assertThat(problemTexts(yaml)).contains(
                 "tools[1].implementation: unknown implementation \"builtin:issue_refund\" (this daemon serves: "
-                        + "builtin:check_refund_eligibility, builtin:get_refund_policy, builtin:lookup_order, builtin:wait)",
+                        + "builtin:check_refund_eligibility, builtin:get_refund_policy, builtin:lookup_order)",
                 "model.provider: unknown provider \"openai\" (this daemon knows: scripted)");
     }
 
@@ -455,7 +455,7 @@ class BundleProblemsTest {
                 "system_prompt: must not be empty",
                 "tools[0].polcy: unknown property \"polcy\"",
                 "tools[0].implementation: unknown implementation \"builtin:issue_refund\" (this daemon serves: "
-                        + "builtin:check_refund_eligibility, builtin:get_refund_policy, builtin:lookup_order, builtin:wait)",
+                        + "builtin:check_refund_eligibility, builtin:get_refund_policy, builtin:lookup_order)",
                 "tools[1].policy: invalid policy \"maybe\" (expected allow, ask or deny)",
                 "tools[1].parameters.required[0]: unknown property \"amount\"",
                 "tools[2].name: duplicate tool name \"lookup_order\" (also tools[1])",
