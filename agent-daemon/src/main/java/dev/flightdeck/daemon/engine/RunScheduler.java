@@ -1,5 +1,6 @@
 package dev.flightdeck.daemon.engine;
 
+import dev.flightdeck.daemon.error.FailedPreconditionException;
 import dev.flightdeck.daemon.error.NotFoundException;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.store.RunRepository;
@@ -44,6 +45,8 @@ public final class RunScheduler implements AutoCloseable {
     private static final Duration ABANDON_WAIT = Duration.ofSeconds(5);
     /** The dispatcher also looks at the queue this often, whatever it was told. */
     private static final Duration TICK = Duration.ofSeconds(1);
+    /** How long {@link #whileHeld} waits for a worker to let go of a run. */
+    private static final Duration HOLD_WAIT = Duration.ofSeconds(10);
 
     private final AgentLoop loop;
     private final RunRepository runs;
@@ -225,6 +228,7 @@ public final class RunScheduler implements AutoCloseable {
             return fresh.status().isTerminal() ? fresh : loop.cancelIdle(fresh, request);
         } finally {
             release(runId, idle);
+            wake();
         }
     }
 
@@ -260,6 +264,44 @@ public final class RunScheduler implements AutoCloseable {
         if (holders.remove(runId, holder) && holder.isWorker()) {
             busy--;
             busyByTenant.computeIfPresent(holder.tenant, (t, n) -> n <= 1 ? null : n - 1);
+        }
+        notifyAll();
+    }
+
+    /**
+     * Runs {@code write} holding {@code runId} the way an idle cancel does, so it may append to a
+     * run no worker executes (e.g. a decision for a run waiting for approval). A worker that is
+     * just returning from the run is waited for, up to {@link #HOLD_WAIT}. A cancel that arrives
+     * meanwhile is applied afterwards; then the dispatcher looks at the run again (a decided run
+     * is RUNNING with no worker: it is picked in turn).
+     */
+    public <T> T whileHeld(String runId, java.util.function.Supplier<T> write) {
+        Holder idle = new Holder(null);
+        long deadline = System.nanoTime() + HOLD_WAIT.toNanos();
+        synchronized (this) {
+            while (holders.containsKey(runId)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new FailedPreconditionException("run " + runId + " is busy; try again");
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new FailedPreconditionException("interrupted while waiting for run " + runId);
+                }
+            }
+            holders.put(runId, idle);
+        }
+        try {
+            return write.get();
+        } finally {
+            release(runId, idle);
+            EventPayload.CancelRequested late = idle.cancel;
+            if (late != null && !draining) {
+                cancel(runId, late.requestedBy(), late.reason());
+            }
+            wake();
         }
     }
 

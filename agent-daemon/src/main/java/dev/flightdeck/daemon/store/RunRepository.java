@@ -124,6 +124,9 @@ public final class RunRepository {
     /** Statuses of runs the scheduler may start: queued, or running with no worker (resumed). */
     private static final String RUNNABLE = "('QUEUED','RUNNING')";
     private static final String TERMINAL = "('SUCCEEDED','FAILED','CANCELLED')";
+    /** A run with an approval still waiting for a human is never deleted, whatever its status. */
+    private static final String NO_PENDING_APPROVAL =
+            " AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.run_id = runs.run_id AND a.state = 'PENDING')";
 
     /** Tenants that have runs stored QUEUED or RUNNING, sorted. */
     public List<String> tenantsWithRunnableRuns() {
@@ -163,7 +166,7 @@ public final class RunRepository {
     public List<String> terminalFinishedBefore(java.time.Instant cutoff, int limit) {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT run_id FROM runs WHERE status IN " + TERMINAL
-                    + " AND finished_at < ? ORDER BY run_id LIMIT ?")) {
+                    + " AND finished_at < ?" + NO_PENDING_APPROVAL + " ORDER BY run_id LIMIT ?")) {
                 ps.setObject(1, Database.toDb(cutoff));
                 ps.setInt(2, limit);
                 List<String> ids = new ArrayList<>();
@@ -182,13 +185,13 @@ public final class RunRepository {
     }
 
     /**
-     * Deletes a terminal run that finished before {@code cutoff}, with all its events, in one
-     * transaction. A run that is not (or no longer) terminal and old enough is left alone.
+     * Deletes a terminal run that finished before {@code cutoff}, with all its events and its
+     * (decided or closed) approvals, in one transaction. A run that is not (or no longer) terminal and old enough is left alone.
      */
     public Deleted deleteTerminal(String runId, java.time.Instant cutoff) {
         return db.inTransaction(c -> {
             try (PreparedStatement check = c.prepareStatement("SELECT run_id FROM runs WHERE run_id = ? AND status IN "
-                    + TERMINAL + " AND finished_at < ? FOR UPDATE")) {
+                    + TERMINAL + " AND finished_at < ?" + NO_PENDING_APPROVAL + " FOR UPDATE")) {
                 check.setString(1, runId);
                 check.setObject(2, Database.toDb(cutoff));
                 try (ResultSet rs = check.executeQuery()) {
@@ -196,6 +199,10 @@ public final class RunRepository {
                         return new Deleted(false, 0);
                     }
                 }
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM approvals WHERE run_id = ?")) {
+                ps.setString(1, runId);
+                ps.executeUpdate();
             }
             long events;
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM run_events WHERE run_id = ?")) {

@@ -13,9 +13,10 @@ class ToolExecutorTest {
     private final ObjectMapper json = new ObjectMapper();
 
     @Test
-    void registryExportsExactlyTheThreeDemoImplementationsAndTheSlowWaitTool() {
+    void registryExportsExactlyTheDemoImplementationsAndTheSlowWaitTool() {
         assertThat(ToolRegistry.builtins().implementations()).containsExactlyInAnyOrder(
-                "builtin:lookup_order", "builtin:get_refund_policy", "builtin:check_refund_eligibility", "builtin:wait");
+                "builtin:lookup_order", "builtin:get_refund_policy", "builtin:check_refund_eligibility",
+                "builtin:issue_refund", "builtin:wait");
     }
 
     @Test
