@@ -14,6 +14,8 @@ import dev.flightdeck.daemon.engine.RunFeed;
 import dev.flightdeck.daemon.engine.RunIds;
 import dev.flightdeck.daemon.engine.RunScheduler;
 import dev.flightdeck.daemon.engine.RunService;
+import dev.flightdeck.daemon.model.HttpModelCaller;
+import dev.flightdeck.daemon.model.ModelProvider;
 import dev.flightdeck.daemon.model.ModelProviders;
 import dev.flightdeck.daemon.model.ScriptedProvider;
 import dev.flightdeck.daemon.store.BundleRepository;
@@ -32,6 +34,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -110,7 +113,10 @@ public final class DaemonAssembly implements AutoCloseable {
             RunRepository runRows = new RunRepository(database);
             RunEventRepository eventRows = new RunEventRepository(database);
             ToolRegistry tools = ToolRegistry.builtins();
-            ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider()));
+            List<ModelProvider> all = new ArrayList<>();
+            all.add(new ScriptedProvider());
+            all.addAll(HttpModelCaller.forDaemon(settings.dataDir(), clock).providers());
+            ModelProviders providers = new ModelProviders(all);
             BundleRegistry bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
                     new BundleRepository(database), clock);
             EventCodec codec = new EventCodec();
