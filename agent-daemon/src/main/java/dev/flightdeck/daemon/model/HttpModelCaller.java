@@ -188,7 +188,9 @@ public final class HttpModelCaller {
                                     .mapToLong(c -> c.toolName().length() + c.argumentsJson().length()).sum()), 0, 0, false);
                     permit.settle(usage.totalTokens());
                     attempts.add(new ModelAttempt(number, target.model(), outcome.status, "", waitMs, latencyMs));
-                    return Optional.of(new ModelReply(a.model(), a.message(), a.finishReason(), usage, 0, List.of()));
+                    // The model id as the bundle names it (price tables and dashboards key on it), not
+                    // the dated snapshot id some APIs report back.
+                    return Optional.of(new ModelReply(target.model(), a.message(), a.finishReason(), usage, 0, List.of()));
                 } catch (WireFormat.MalformedReplyException e) {
                     outcome = Outcome.retryable(outcome.status, "malformed answer: " + redactor.redact(e.getMessage()), -1);
                 }

@@ -45,7 +45,7 @@ class AnthropicProviderTest {
 
         assertThat(reply.message().content()).isEqualTo("It shipped yesterday.");
         assertThat(reply.finishReason()).isEqualTo("end_turn");
-        assertThat(reply.model()).isEqualTo("claude-sonnet-4-5-20250929");
+        assertThat(reply.model()).isEqualTo("claude-sonnet-4-5");
         assertThat(reply.provider()).isEqualTo("anthropic");
         FakeProviderServer.Received r = server.received().get(0);
         assertThat(r.path()).isEqualTo("/v1/messages");

@@ -44,7 +44,7 @@ class OpenAiProviderTest {
         assertThat(reply.message().content()).isEqualTo("It shipped yesterday.");
         assertThat(reply.message().toolCalls()).isEmpty();
         assertThat(reply.finishReason()).isEqualTo("stop");
-        assertThat(reply.model()).isEqualTo("gpt-4o-mini-2024-07-18");
+        assertThat(reply.model()).isEqualTo("gpt-4o-mini");
         assertThat(reply.provider()).isEqualTo("openai");
         assertThat(reply.attempts()).containsExactly(new ModelAttempt(1, "gpt-4o-mini", 200, "", 0,
                 reply.attempts().get(0).latencyMs()));
