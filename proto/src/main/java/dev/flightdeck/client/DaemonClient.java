@@ -1,6 +1,11 @@
 package dev.flightdeck.client;
 
+import dev.flightdeck.proto.v1.ApprovalServiceGrpc;
 import dev.flightdeck.proto.v1.BundleServiceGrpc;
+import dev.flightdeck.proto.v1.DecideApprovalRequest;
+import dev.flightdeck.proto.v1.ListApprovalsRequest;
+import dev.flightdeck.proto.v1.ListApprovalsResponse;
+import dev.flightdeck.proto.v1.WatchApprovalsRequest;
 import dev.flightdeck.proto.v1.CancelRunRequest;
 import dev.flightdeck.proto.v1.DaemonServiceGrpc;
 import dev.flightdeck.proto.v1.GetBundleRequest;
@@ -46,8 +51,8 @@ import java.util.function.Supplier;
  *
  * <p>Every unary call carries a deadline (default 10 s) and the daemon's bearer token, and
  * returns plain records; failures arrive as {@link DaemonCallException} with the daemon's own
- * message. Streams ({@link #watchRun}, {@link #watchRuns}) have no deadline because they are
- * meant to stay open; they end when their subject ends, on {@link Subscription#cancel()}, or
+ * message. Streams ({@link #watchRun}, {@link #watchRuns}, {@link #watchApprovals}) have no
+ * deadline because they are meant to stay open; they end when their subject ends, on {@link Subscription#cancel()}, or
  * with {@link StreamListener#onError} when the daemon goes away.
  *
  * <p>Calls block the calling thread: the console runs them on its background executor, never on
@@ -145,6 +150,47 @@ public final class DaemonClient implements AutoCloseable {
                 observer -> RunServiceGrpc.newStub(channel).withCallCredentials(credentials).watchRuns(req, observer));
     }
 
+    // ---- approvals --------------------------------------------------------------------------
+
+    /** Lists approvals newest first. {@code pageSize} 0 means the daemon's default. */
+    public Page<ApprovalInfo> listApprovals(ApprovalFilter filter, int pageSize, String pageToken) {
+        ListApprovalsResponse r = call(() -> approvals().listApprovals(ListApprovalsRequest.newBuilder()
+                .setState(ProtoMapping.approvalState(filter.state())).setRunId(filter.runId())
+                .setTenant(filter.tenant()).setPageSize(pageSize).setPageToken(nullToEmpty(pageToken)).build()));
+        return new Page<>(r.getApprovalsList().stream().map(ProtoMapping::approval).toList(), r.getNextPageToken());
+    }
+
+    /** Every approval matching {@code filter}, newest first, following pages. */
+    public List<ApprovalInfo> listAllApprovals(ApprovalFilter filter) {
+        List<ApprovalInfo> all = new java.util.ArrayList<>();
+        String token = "";
+        do {
+            Page<ApprovalInfo> page = listApprovals(filter, 500, token);
+            all.addAll(page.items());
+            token = page.nextPageToken();
+        } while (!token.isEmpty());
+        return all;
+    }
+
+    /**
+     * Decides an approval; returns it as decided. A repeat with the same request id returns the
+     * first result; a different decision after the first fails with FAILED_PRECONDITION.
+     */
+    public ApprovalInfo decideApproval(DecideApproval d) {
+        return ProtoMapping.approval(call(() -> approvals().decideApproval(DecideApprovalRequest.newBuilder()
+                .setApprovalId(nullToEmpty(d.approvalId())).setDecision(ProtoMapping.decision(d.decision()))
+                .setEditedArgumentsJson(d.editedArgumentsJson()).setManualResultJson(d.manualResultJson())
+                .setReason(d.reason()).setReviewer(d.reviewer()).setRequestId(d.requestId()).build())));
+    }
+
+    /** Follows approvals as they are created, decided or closed (filtered by tenant and run). */
+    public Subscription watchApprovals(ApprovalFilter filter, StreamListener<ApprovalInfo> listener) {
+        WatchApprovalsRequest req = WatchApprovalsRequest.newBuilder().setTenant(filter.tenant())
+                .setRunId(filter.runId()).build();
+        return stream(listener, ProtoMapping::approval, observer -> ApprovalServiceGrpc.newStub(channel)
+                .withCallCredentials(credentials).watchApprovals(req, observer));
+    }
+
     // ---- bundles ----------------------------------------------------------------------------
 
     public PushedBundle pushBundle(String yaml) {
@@ -201,6 +247,11 @@ public final class DaemonClient implements AutoCloseable {
 
     private RunServiceGrpc.RunServiceBlockingStub runs() {
         return RunServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials)
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private ApprovalServiceGrpc.ApprovalServiceBlockingStub approvals() {
+        return ApprovalServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials)
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 

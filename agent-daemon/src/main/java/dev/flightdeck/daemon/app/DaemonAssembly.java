@@ -1,13 +1,16 @@
 package dev.flightdeck.daemon.app;
 
+import dev.flightdeck.daemon.api.ApprovalGrpcService;
 import dev.flightdeck.daemon.api.AuthInterceptor;
 import dev.flightdeck.daemon.api.BundleGrpcService;
 import dev.flightdeck.daemon.api.DaemonFacts;
 import dev.flightdeck.daemon.api.DaemonInfoGrpcService;
 import dev.flightdeck.daemon.api.RunGrpcService;
+import dev.flightdeck.daemon.approval.SecretRedactor;
 import dev.flightdeck.daemon.bundle.BundleParser;
 import dev.flightdeck.daemon.bundle.BundleRegistry;
 import dev.flightdeck.daemon.engine.AgentLoop;
+import dev.flightdeck.daemon.engine.ApprovalService;
 import dev.flightdeck.daemon.engine.EventCodec;
 import dev.flightdeck.daemon.engine.EventLog;
 import dev.flightdeck.daemon.engine.RunFeed;
@@ -18,6 +21,7 @@ import dev.flightdeck.daemon.model.HttpModelCaller;
 import dev.flightdeck.daemon.model.ModelProvider;
 import dev.flightdeck.daemon.model.ModelProviders;
 import dev.flightdeck.daemon.model.ScriptedProvider;
+import dev.flightdeck.daemon.store.ApprovalRepository;
 import dev.flightdeck.daemon.store.BundleRepository;
 import dev.flightdeck.daemon.store.Database;
 import dev.flightdeck.daemon.store.RunEventRepository;
@@ -67,7 +71,7 @@ public final class DaemonAssembly implements AutoCloseable {
 
     /** Everything that needs the migrated database. */
     private record Domain(Database database, BundleRegistry bundles, RunScheduler scheduler, RunService runs,
-                          EventCodec codec) {
+                          EventCodec codec, ApprovalService approvals) {
     }
 
     public DaemonAssembly(DaemonSettings settings, ServerBuilder<?> serverBuilder, Clock clock) {
@@ -100,6 +104,7 @@ public final class DaemonAssembly implements AutoCloseable {
                 clock.instant());
         domainServices.add(new RunGrpcService(d.runs(), d.codec(), rpcExecutor));
         domainServices.add(new BundleGrpcService(d.bundles(), d.codec()));
+        domainServices.add(new ApprovalGrpcService(d.approvals(), d.codec(), rpcExecutor));
         domainServices.add(new DaemonInfoGrpcService(facts));
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
         d.scheduler().resumeUnfinished();
@@ -112,7 +117,7 @@ public final class DaemonAssembly implements AutoCloseable {
         try {
             RunRepository runRows = new RunRepository(database);
             RunEventRepository eventRows = new RunEventRepository(database);
-            ToolRegistry tools = ToolRegistry.builtins();
+            ToolRegistry tools = ToolRegistry.builtins(settings.dataDir());
             List<ModelProvider> all = new ArrayList<>();
             all.add(new ScriptedProvider());
             all.addAll(HttpModelCaller.forDaemon(settings.dataDir(), clock).providers());
@@ -121,11 +126,14 @@ public final class DaemonAssembly implements AutoCloseable {
                     new BundleRepository(database), clock);
             EventCodec codec = new EventCodec();
             RunFeed feed = new RunFeed();
-            EventLog log = new EventLog(eventRows, codec, feed, clock);
+            ApprovalRepository approvalRows = new ApprovalRepository(database);
+            EventLog log = new EventLog(eventRows, approvalRows, codec, feed, clock);
             AgentLoop loop = new AgentLoop(runRows, eventRows, codec, log, bundles, providers, new ToolExecutor(tools));
             RunScheduler scheduler = new RunScheduler(loop, runRows, settings.runWorkers());
             RunService runs = new RunService(runRows, eventRows, bundles, scheduler, feed, new RunIds(clock), clock);
-            return new Domain(database, bundles, scheduler, runs, codec);
+            ApprovalService approvals = new ApprovalService(approvalRows, runRows, log, scheduler, feed,
+                    SecretRedactor.NONE);
+            return new Domain(database, bundles, scheduler, runs, codec, approvals);
         } catch (RuntimeException e) {
             database.close();
             throw e;
@@ -140,14 +148,16 @@ public final class DaemonAssembly implements AutoCloseable {
         return d;
     }
 
-    /** Stores the demo bundle when no bundle exists yet (a fresh data directory). */
+    /** Stores the demo bundles when no bundle exists yet (a fresh data directory). */
     public boolean installDemoBundleIfEmpty() {
         BundleRegistry bundles = domain().bundles();
         if (!bundles.listLatest("", 1).isEmpty()) {
             return false;
         }
-        var pushed = bundles.push(BundleParser.demoBundleYaml());
-        LOG.info("installed demo bundle {}@{}", pushed.name(), pushed.versionId());
+        for (String yaml : BundleParser.demoBundleYamls()) {
+            var pushed = bundles.push(yaml);
+            LOG.info("installed demo bundle {}@{}", pushed.name(), pushed.versionId());
+        }
         return true;
     }
 
@@ -166,6 +176,10 @@ public final class DaemonAssembly implements AutoCloseable {
 
     public RunService runs() {
         return domain().runs();
+    }
+
+    public ApprovalService approvals() {
+        return domain().approvals();
     }
 
     public DaemonSettings settings() {

@@ -1,7 +1,12 @@
 package dev.flightdeck.daemon.engine;
 
+import dev.flightdeck.daemon.approval.ApprovalDecision;
+import dev.flightdeck.daemon.approval.ApprovalKind;
+import dev.flightdeck.daemon.approval.ApprovalRecord;
+import dev.flightdeck.daemon.approval.ApprovalWrite;
 import dev.flightdeck.daemon.bundle.BundleRegistry;
 import dev.flightdeck.daemon.bundle.BundleSpec;
+import dev.flightdeck.daemon.bundle.ToolPolicy;
 import dev.flightdeck.daemon.bundle.ToolSpec;
 import dev.flightdeck.daemon.model.ChatMessage;
 import dev.flightdeck.daemon.model.ModelCallCancelledException;
@@ -206,45 +211,77 @@ public final class AgentLoop {
                         "bundle policy for tool \"" + tool.name() + "\": " + tool.policy().name().toLowerCase(java.util.Locale.ROOT)));
                 return null;
             }
-            switch (c.policy) {
-                case DENY -> {
-                    append(step, new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
-                            ToolExecutor.errorJson("denied by policy"), true, 0));
+            if (c.pendingApprovalId != null) {
+                return Outcome.WAITING; // asked already; a decision re-schedules the run
+            }
+            if (c.policy == ToolPolicy.DENY) {
+                append(step, new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
+                        ToolExecutor.errorJson("denied by policy"), true, 0));
+                return null;
+            }
+            EventPayload.ApprovalDecided ambiguous = c.freshAmbiguousDecision();
+            if (ambiguous != null) {
+                return decideAmbiguous(tool, c, ambiguous);
+            }
+            if (c.interrupted()) {
+                if (!tool.idempotent()) {
+                    return gate(c, tool, ApprovalKind.AMBIGUOUS_TOOL_CALL, "ambiguous tool call: the daemon stopped "
+                            + "while it was executing, and the tool is not idempotent");
+                }
+                execute(tool, c, c.startedArgumentsJson); // harmless to repeat, with the same arguments
+                return null;
+            }
+            if (c.policy == ToolPolicy.ALLOW) {
+                execute(tool, c, c.call.argumentsJson());
+                return null;
+            }
+            // ASK
+            EventPayload.ApprovalDecided d = c.gatedDecision;
+            if (d == null) {
+                return gate(c, tool, ApprovalKind.GATED_TOOL_CALL, "bundle policy for tool \"" + tool.name() + "\": ask");
+            }
+            if (d.decision() == ApprovalDecision.REJECT) {
+                append(step, new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
+                        ToolExecutor.errorJson("rejected by " + d.reviewer() + ": " + d.reason()), true, 0));
+                return null;
+            }
+            execute(tool, c, d.decision() == ApprovalDecision.APPROVE_WITH_EDITS
+                    ? d.editedArgumentsJson() : c.call.argumentsJson());
+            return null;
+        }
+
+        /** Acts on a reviewer's decision about a call whose effect was unknown after a crash. */
+        private Outcome decideAmbiguous(ToolSpec tool, RunProgress.CallState c, EventPayload.ApprovalDecided d) {
+            switch (d.decision()) {
+                case RETRY -> {
+                    execute(tool, c, c.startedArgumentsJson);
                     return null;
                 }
-                case ALLOW -> {
-                    if (c.interrupted() && !tool.idempotent() && c.decision == null) {
-                        return gate(c, "ambiguous tool call: the daemon stopped while it was executing, and the "
-                                + "tool is not idempotent");
-                    }
-                    execute(tool, c, c.call.argumentsJson());
+                case RECORD_RESULT -> {
+                    append(progress.steps(), new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
+                            d.manualResultJson(), false, 0));
                     return null;
                 }
-                case ASK -> {
-                    if (c.decision == null) {
-                        return gate(c, "bundle policy for tool \"" + tool.name() + "\": ask");
-                    }
-                    if (c.decision.decision() == ApprovalDecision.REJECT) {
-                        append(step, new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
-                                ToolExecutor.errorJson("rejected by " + c.decision.reviewer() + ": " + c.decision.reason()),
-                                true, 0));
-                        return null;
-                    }
-                    String args = c.decision.decision() == ApprovalDecision.APPROVE_WITH_EDITS
-                            ? c.decision.editedArgumentsJson() : c.call.argumentsJson();
-                    execute(tool, c, args);
-                    return null;
+                case FAIL_RUN -> {
+                    fail("failed by " + d.reviewer() + " after an ambiguous call of " + c.call.toolName()
+                            + (d.reason().isEmpty() ? "" : ": " + d.reason()));
+                    return Outcome.FINISHED;
                 }
-                default -> throw new IllegalStateException("unhandled policy " + c.policy);
+                default -> throw new IllegalStateException(d.decision() + " does not answer an ambiguous tool call");
             }
         }
 
-        /** Asks for a human decision once; the run then waits holding no thread. */
-        private Outcome gate(RunProgress.CallState c, String reason) {
-            if (!c.approvalRequested) {
-                append(progress.steps(), new EventPayload.ApprovalRequested(
-                        "apr_" + run.runId() + "_" + c.call.callId(), c.call, reason));
-            }
+        /** Asks for a human decision; the run then waits holding no thread. */
+        private Outcome gate(RunProgress.CallState c, ToolSpec tool, ApprovalKind kind, String reason) {
+            String approvalId = "apr_" + run.runId() + "_" + c.call.callId()
+                    + (kind == ApprovalKind.AMBIGUOUS_TOOL_CALL ? "_attempt" + c.attempts : "");
+            ToolCall shown = kind == ApprovalKind.AMBIGUOUS_TOOL_CALL && c.startedArgumentsJson != null
+                    ? new ToolCall(c.call.callId(), c.call.toolName(), c.startedArgumentsJson) : c.call;
+            ApprovalRecord approval = ApprovalRecord.pending(approvalId, run.runId(), run.tenant(), run.bundleName(),
+                    run.bundleVersion(), progress.steps(), c.call.callId(), c.call.toolName(), shown.argumentsJson(),
+                    c.policy, reason, kind, null, tool.parametersJson());
+            append(progress.steps(), new EventPayload.ApprovalRequested(approvalId, shown, reason, kind),
+                    new ApprovalWrite.Insert(approval));
             return Outcome.WAITING;
         }
 
@@ -272,7 +309,11 @@ public final class AgentLoop {
         }
 
         private void append(int step, EventPayload payload) {
-            run = log.append(run, step, payload).run();
+            append(step, payload, null);
+        }
+
+        private void append(int step, EventPayload payload, ApprovalWrite approvalWrite) {
+            run = log.append(run, step, payload, approvalWrite).run();
             progress.apply(payload);
         }
     }

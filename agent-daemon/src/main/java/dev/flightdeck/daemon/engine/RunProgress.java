@@ -1,5 +1,6 @@
 package dev.flightdeck.daemon.engine;
 
+import dev.flightdeck.daemon.approval.ApprovalKind;
 import dev.flightdeck.daemon.bundle.ToolPolicy;
 import dev.flightdeck.daemon.model.ChatMessage;
 import dev.flightdeck.daemon.model.ToolCall;
@@ -20,10 +21,18 @@ final class RunProgress {
     static final class CallState {
         final ToolCall call;
         ToolPolicy policy;
-        boolean approvalRequested;
-        String approvalId;
-        EventPayload.ApprovalDecided decision;
+        /** An approval requested and not decided yet (null when none). */
+        String pendingApprovalId;
+        /** Every approval requested for this call, by id, with its kind. */
+        final Map<String, ApprovalKind> approvals = new LinkedHashMap<>();
+        /** The decision of the call's gated (policy ask) approval, once made. */
+        EventPayload.ApprovalDecided gatedDecision;
+        /** The latest decision of an ambiguous-call approval, and the attempt count when it was made. */
+        EventPayload.ApprovalDecided ambiguousDecision;
+        int ambiguousDecisionAttempts;
         int attempts;
+        /** The arguments of the latest committed start (the edited ones after APPROVE_WITH_EDITS). */
+        String startedArgumentsJson;
         boolean finished;
 
         CallState(ToolCall call) {
@@ -37,6 +46,11 @@ final class RunProgress {
         /** A start was committed but no result: the daemon stopped while the tool ran. */
         boolean interrupted() {
             return attempts > 0 && !finished;
+        }
+
+        /** An ambiguous-call decision made since the latest start, not yet acted on. */
+        EventPayload.ApprovalDecided freshAmbiguousDecision() {
+            return ambiguousDecision != null && ambiguousDecisionAttempts == attempts ? ambiguousDecision : null;
         }
     }
 
@@ -70,14 +84,24 @@ final class RunProgress {
             call(p.call().callId()).policy = p.policy();
         } else if (payload instanceof EventPayload.ApprovalRequested a) {
             CallState c = call(a.call().callId());
-            c.approvalRequested = true;
-            c.approvalId = a.approvalId();
+            c.pendingApprovalId = a.approvalId();
+            c.approvals.put(a.approvalId(), a.kind() == null ? ApprovalKind.GATED_TOOL_CALL : a.kind());
         } else if (payload instanceof EventPayload.ApprovalDecided d) {
-            calls.values().stream().filter(c -> d.approvalId().equals(c.approvalId)).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("decision for unknown approval " + d.approvalId()))
-                    .decision = d;
+            CallState c = calls.values().stream().filter(x -> x.approvals.containsKey(d.approvalId())).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("decision for unknown approval " + d.approvalId()));
+            if (d.approvalId().equals(c.pendingApprovalId)) {
+                c.pendingApprovalId = null;
+            }
+            if (c.approvals.get(d.approvalId()) == ApprovalKind.AMBIGUOUS_TOOL_CALL) {
+                c.ambiguousDecision = d;
+                c.ambiguousDecisionAttempts = c.attempts;
+            } else {
+                c.gatedDecision = d;
+            }
         } else if (payload instanceof EventPayload.ToolCallStarted s) {
-            call(s.call().callId()).attempts = s.attempt();
+            CallState c = call(s.call().callId());
+            c.attempts = s.attempt();
+            c.startedArgumentsJson = s.call().argumentsJson();
         } else if (payload instanceof EventPayload.ToolCallFinished f) {
             call(f.callId()).finished = true;
             pending.add(ChatMessage.toolResult(f.callId(), f.toolName(), f.resultJson()));

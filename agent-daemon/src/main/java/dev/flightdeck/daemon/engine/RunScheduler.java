@@ -1,5 +1,6 @@
 package dev.flightdeck.daemon.engine;
 
+import dev.flightdeck.daemon.error.FailedPreconditionException;
 import dev.flightdeck.daemon.error.NotFoundException;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.run.RunStatus;
@@ -26,6 +27,8 @@ public final class RunScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunScheduler.class);
     /** How long workers get to reach a safe point once their model calls are abandoned. */
     private static final Duration ABANDON_WAIT = Duration.ofSeconds(5);
+    /** How long {@link #whileHeld} waits for a worker to let go of a run. */
+    private static final Duration HOLD_WAIT = Duration.ofSeconds(10);
 
     private final AgentLoop loop;
     private final RunRepository runs;
@@ -38,6 +41,8 @@ public final class RunScheduler implements AutoCloseable {
     /** Who holds a run: a worker (which checks the cancel flag at safe points) or an idle cancel. */
     private final class Holder implements RunControl {
         private volatile EventPayload.CancelRequested cancel;
+        /** A worker found the run held by this holder: schedule the run again once it lets go. */
+        private volatile boolean rerun;
 
         @Override
         public EventPayload.CancelRequested cancelRequest() {
@@ -104,6 +109,9 @@ public final class RunScheduler implements AutoCloseable {
             return fresh.status().isTerminal() ? fresh : loop.cancelIdle(fresh, request);
         } finally {
             release(runId, idle);
+            if (idle.rerun) {
+                submit(runId);
+            }
         }
     }
 
@@ -113,8 +121,10 @@ public final class RunScheduler implements AutoCloseable {
         }
         Holder me = new Holder();
         synchronized (this) {
-            if (holders.containsKey(runId)) {
-                return; // an idle cancel holds it: it ends the run
+            Holder current = holders.get(runId);
+            if (current != null) {
+                current.rerun = true; // whoever holds it schedules it again when done (a cancel ends it)
+                return;
             }
             holders.put(runId, me);
         }
@@ -138,11 +148,53 @@ public final class RunScheduler implements AutoCloseable {
             if (late != null && !draining) {
                 cancel(runId, late.requestedBy(), late.reason());
             }
+            if (me.rerun) {
+                submit(runId);
+            }
         }
     }
 
     private synchronized void release(String runId, Holder holder) {
         holders.remove(runId, holder);
+        notifyAll();
+    }
+
+    /**
+     * Runs {@code write} holding {@code runId} the way an idle cancel does, so it may append to a
+     * run no worker executes (e.g. a decision for a run waiting for approval). A worker that is
+     * just returning from the run is waited for, up to {@link #HOLD_WAIT}. A cancel that arrives
+     * meanwhile is applied afterwards.
+     */
+    public <T> T whileHeld(String runId, java.util.function.Supplier<T> write) {
+        Holder idle = new Holder();
+        long deadline = System.nanoTime() + HOLD_WAIT.toNanos();
+        synchronized (this) {
+            while (holders.containsKey(runId)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new FailedPreconditionException("run " + runId + " is busy; try again");
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new FailedPreconditionException("interrupted while waiting for run " + runId);
+                }
+            }
+            holders.put(runId, idle);
+        }
+        try {
+            return write.get();
+        } finally {
+            release(runId, idle);
+            EventPayload.CancelRequested late = idle.cancel;
+            if (late != null && !draining) {
+                cancel(runId, late.requestedBy(), late.reason());
+            }
+            if (idle.rerun) {
+                submit(runId);
+            }
+        }
     }
 
     /**
