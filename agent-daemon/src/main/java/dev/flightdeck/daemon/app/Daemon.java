@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 
@@ -25,20 +26,27 @@ public final class Daemon {
     private final Path dataDir;
     private final int port;
     private final int runWorkers;
+    private final Duration drainTime;
     private final String version;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     public Daemon(Path dataDir, int port, int runWorkers, String version) {
+        this(dataDir, port, runWorkers, DaemonSettings.DEFAULT_DRAIN_TIME, version);
+    }
+
+    public Daemon(Path dataDir, int port, int runWorkers, Duration drainTime, String version) {
         this.dataDir = dataDir.toAbsolutePath();
         this.port = port;
         this.runWorkers = runWorkers;
+        this.drainTime = drainTime;
         this.version = version;
     }
 
     /** Runs until asked to stop; returns when everything is shut down. */
     public void runUntilStopped() throws IOException, InterruptedException {
         String token = HexFormat.of().formatHex(randomBytes());
-        DaemonSettings settings = DaemonSettings.defaults(dataDir, token, version).withRunWorkers(runWorkers);
+        DaemonSettings settings = DaemonSettings.defaults(dataDir, token, version).withRunWorkers(runWorkers)
+                .withDrainTime(drainTime);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
         DaemonAssembly assembly = new DaemonAssembly(settings, builder, Clock.systemUTC());
         try {

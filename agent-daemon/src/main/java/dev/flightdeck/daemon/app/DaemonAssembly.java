@@ -26,6 +26,7 @@ import dev.flightdeck.daemon.store.BundleRepository;
 import dev.flightdeck.daemon.store.Database;
 import dev.flightdeck.daemon.store.RunEventRepository;
 import dev.flightdeck.daemon.store.RunRepository;
+import dev.flightdeck.daemon.tool.BuiltinTools;
 import dev.flightdeck.daemon.tool.ToolExecutor;
 import dev.flightdeck.daemon.tool.ToolRegistry;
 import io.grpc.Server;
@@ -118,10 +119,19 @@ public final class DaemonAssembly implements AutoCloseable {
             RunRepository runRows = new RunRepository(database);
             RunEventRepository eventRows = new RunEventRepository(database);
             ToolRegistry tools = ToolRegistry.builtins(settings.dataDir());
-            List<ModelProvider> all = new ArrayList<>();
-            all.add(new ScriptedProvider());
-            all.addAll(HttpModelCaller.forDaemon(settings.dataDir(), clock).providers());
-            ModelProviders providers = new ModelProviders(all);
+            List<ModelProvider> modelProviders = new ArrayList<>();
+            modelProviders.add(new ScriptedProvider());
+            modelProviders.addAll(HttpModelCaller.forDaemon(settings.dataDir(), clock).providers());
+            // Testing hook, off unless FLIGHTDECK_CALL_LEDGER is set (docs/durability.md).
+            var ledger = CallLedger.fromEnvironment();
+            if (ledger.isPresent()) {
+                LOG.warn("TESTING HOOK: recording every model and tool call in {}", System.getenv(CallLedger.ENV));
+                List<dev.flightdeck.daemon.tool.Tool> all = new java.util.ArrayList<>(BuiltinTools.all());
+                all.add(ledger.get().recordCallTool());
+                tools = new ToolRegistry(all);
+                modelProviders = modelProviders.stream().map(p -> ledger.get().recording(p)).toList();
+            }
+            ModelProviders providers = new ModelProviders(modelProviders);
             BundleRegistry bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
                     new BundleRepository(database), clock);
             EventCodec codec = new EventCodec();

@@ -67,6 +67,11 @@ public final class RunScheduler implements AutoCloseable {
                 new LinkedBlockingQueue<>(), named("run-worker"));
     }
 
+    /** True once the daemon has begun to stop: no new runs are taken. */
+    public boolean isDraining() {
+        return draining;
+    }
+
     /** Queues a run for execution (it is already stored QUEUED or RUNNING). */
     public void submit(String runId) {
         if (!draining) {

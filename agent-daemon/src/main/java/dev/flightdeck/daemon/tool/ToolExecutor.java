@@ -36,6 +36,12 @@ public final class ToolExecutor {
      * @param declaredSchemaJson the bundle's JSON Schema for the tool's arguments
      */
     public ToolOutcome execute(String toolName, String implementation, String declaredSchemaJson, String argumentsJson) {
+        return execute(toolName, implementation, declaredSchemaJson, argumentsJson, "");
+    }
+
+    /** As {@link #execute(String, String, String, String)}, handing the tool the call's idempotency key. */
+    public ToolOutcome execute(String toolName, String implementation, String declaredSchemaJson, String argumentsJson,
+                               String idempotencyKey) {
         long started = System.nanoTime();
         try {
             Tool tool = registry.find(implementation)
@@ -44,7 +50,7 @@ public final class ToolExecutor {
             JsonNode args = parseArguments(argumentsJson);
             validate(toolName, declaredSchemaJson, args);
             validate(toolName, tool.argumentsSchemaJson(), args);
-            JsonNode result = tool.execute(args);
+            JsonNode result = tool.execute(args, idempotencyKey);
             return new ToolOutcome(JSON.writeValueAsString(result), false, elapsedMs(started));
         } catch (ToolFailure e) {
             return error(e.getMessage(), started);
