@@ -8,19 +8,19 @@ import dev.flightdeck.client.RunEventInfo;
 import dev.flightdeck.client.RunInfo;
 import dev.flightdeck.client.RunState;
 import dev.flightdeck.daemon.testing.Await;
+import dev.flightdeck.daemon.testing.DaemonProcesses;
 import dev.flightdeck.daemon.testing.InProcessDaemon;
 import dev.flightdeck.daemon.testing.TestBundles;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -29,20 +29,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Starts the real daemon as a separate process and drives it over TCP, as the console and CLI do. */
 class DaemonProcessEndToEndTest {
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-
     @TempDir
     Path dataDir;
-    private final List<Process> processes = new ArrayList<>();
+    private DaemonProcesses daemons;
+
+    @BeforeEach
+    void processes() {
+        daemons = new DaemonProcesses(dataDir);
+    }
 
     @AfterEach
     void killDaemons() throws InterruptedException {
-        for (Process p : processes) {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        daemons.close();
     }
 
     @Test
@@ -129,42 +127,14 @@ class DaemonProcessEndToEndTest {
     }
 
     private Process startDaemon() throws IOException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder builder = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                "dev.flightdeck.daemon.cli.FlightdeckCli", "daemon", "--port", "0", "--data-dir", dataDir.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + "-" + processes.size() + ".out").toFile());
-        Process p = builder.start();
-        processes.add(p);
-        return p;
+        return daemons.start();
     }
 
     private String output(Process p) throws IOException {
-        int index = processes.indexOf(p);
-        return Files.readString(dataDir.resolveSibling(dataDir.getFileName() + "-" + index + ".out"), StandardCharsets.UTF_8);
+        return daemons.output(p);
     }
 
     private DaemonEndpoint awaitServing(Process daemon) {
-        Await.until("daemon.json of pid " + daemon.pid() + " and health SERVING", START_TIMEOUT, () -> {
-            if (!daemon.isAlive()) {
-                throw new AssertionError("the daemon exited with " + daemon.exitValue() + ": " + safeOutput(daemon));
-            }
-            var endpoint = DaemonEndpoint.discover(dataDir);
-            if (endpoint.isEmpty() || endpoint.get().pid() != daemon.pid()) {
-                return false;
-            }
-            try (DaemonClient client = DaemonClient.connect(endpoint.get())) {
-                return client.isServing();
-            }
-        });
-        return DaemonEndpoint.discover(dataDir).orElseThrow();
-    }
-
-    private String safeOutput(Process p) {
-        try {
-            return output(p);
-        } catch (IOException e) {
-            return "(no output)";
-        }
+        return daemons.awaitServing(daemon);
     }
 }
