@@ -133,6 +133,17 @@ public final class DaemonClient implements AutoCloseable {
     }
 
     /**
+     * Deletes terminal runs that finished more than {@code olderThanSeconds} ago (0: the daemon's
+     * configured retention), or with {@code dryRun} only reports them.
+     */
+    public PruneResult pruneRuns(long olderThanSeconds, boolean dryRun) {
+        var r = call(() -> runs().pruneRuns(dev.flightdeck.proto.v1.PruneRunsRequest.newBuilder()
+                .setOlderThanSeconds(olderThanSeconds).setDryRun(dryRun).build()));
+        return new PruneResult(java.time.Instant.ofEpochSecond(r.getCutoff().getSeconds(), r.getCutoff().getNanos()),
+                r.getRunCount(), r.getEventCount(), List.copyOf(r.getRunIdsList()), r.getDryRun());
+    }
+
+    /**
      * Follows a run's events after {@code afterSequence}: history first, then live events, then
      * {@link StreamListener#onCompleted()} once the run is terminal and fully sent. To resume
      * after an error, subscribe again with the last sequence received.

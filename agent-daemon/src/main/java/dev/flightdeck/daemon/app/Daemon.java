@@ -25,10 +25,14 @@ public final class Daemon {
     private final Path dataDir;
     private final int port;
     private final int runWorkers;
+    private final int maxRunsPerTenant;
+    private final DaemonConfig config;
     private final String version;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
-    public Daemon(Path dataDir, int port, int runWorkers, String version) {
+    public Daemon(Path dataDir, int port, int runWorkers, int maxRunsPerTenant, DaemonConfig config, String version) {
+        this.maxRunsPerTenant = maxRunsPerTenant;
+        this.config = config;
         this.dataDir = dataDir.toAbsolutePath();
         this.port = port;
         this.runWorkers = runWorkers;
@@ -38,7 +42,8 @@ public final class Daemon {
     /** Runs until asked to stop; returns when everything is shut down. */
     public void runUntilStopped() throws IOException, InterruptedException {
         String token = HexFormat.of().formatHex(randomBytes());
-        DaemonSettings settings = DaemonSettings.defaults(dataDir, token, version).withRunWorkers(runWorkers);
+        DaemonSettings settings = DaemonSettings.defaults(dataDir, token, version).withRunWorkers(runWorkers)
+                .withMaxRunsPerTenant(maxRunsPerTenant).withConfig(config);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
         DaemonAssembly assembly = new DaemonAssembly(settings, builder, Clock.systemUTC());
         try {

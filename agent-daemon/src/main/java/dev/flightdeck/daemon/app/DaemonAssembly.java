@@ -15,6 +15,7 @@ import dev.flightdeck.daemon.engine.EventCodec;
 import dev.flightdeck.daemon.engine.EventLog;
 import dev.flightdeck.daemon.engine.RunFeed;
 import dev.flightdeck.daemon.engine.RunIds;
+import dev.flightdeck.daemon.engine.RunRetention;
 import dev.flightdeck.daemon.engine.RunScheduler;
 import dev.flightdeck.daemon.engine.RunService;
 import dev.flightdeck.daemon.model.ModelProviders;
@@ -36,6 +37,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -68,8 +72,11 @@ public final class DaemonAssembly implements AutoCloseable {
 
     /** Everything that needs the migrated database. */
     private record Domain(Database database, BundleRegistry bundles, RunScheduler scheduler, RunService runs,
-                          EventCodec codec, ApprovalService approvals) {
+                          EventCodec codec, ApprovalService approvals, RunRetention retention) {
     }
+
+    /** Daily housekeeping (retention); its thread never touches the database while it is closing. */
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(named("housekeeping"));
 
     public DaemonAssembly(DaemonSettings settings, ServerBuilder<?> serverBuilder, Clock clock) {
         this.settings = settings;
@@ -99,12 +106,16 @@ public final class DaemonAssembly implements AutoCloseable {
         domain = d;
         DaemonFacts facts = new DaemonFacts(settings.version(), settings.dataDir(), ProcessHandle.current().pid(),
                 clock.instant());
-        domainServices.add(new RunGrpcService(d.runs(), d.codec(), rpcExecutor));
+        domainServices.add(new RunGrpcService(d.runs(), d.codec(), rpcExecutor, d.retention()));
         domainServices.add(new BundleGrpcService(d.bundles(), d.codec()));
         domainServices.add(new ApprovalGrpcService(d.approvals(), d.codec(), rpcExecutor));
         domainServices.add(new DaemonInfoGrpcService(facts));
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
         d.scheduler().resumeUnfinished();
+        if (!d.retention().configuredMaxAge().isZero()) {
+            // A minute after start (not during it), then daily.
+            housekeeping.scheduleWithFixedDelay(d.retention()::pruneOnSchedule, 1, 24 * 60, TimeUnit.MINUTES);
+        }
         LOG.info("daemon serving on {}", server.getListenSockets());
         return this;
     }
@@ -122,12 +133,16 @@ public final class DaemonAssembly implements AutoCloseable {
             RunFeed feed = new RunFeed();
             ApprovalRepository approvalRows = new ApprovalRepository(database);
             EventLog log = new EventLog(eventRows, approvalRows, codec, feed, clock);
-            AgentLoop loop = new AgentLoop(runRows, eventRows, codec, log, bundles, providers, new ToolExecutor(tools));
-            RunScheduler scheduler = new RunScheduler(loop, runRows, settings.runWorkers());
+            DaemonConfig config = settings.config();
+            AgentLoop loop = new AgentLoop(runRows, eventRows, codec, log, bundles, providers, new ToolExecutor(tools),
+                    config.priceTable(), clock);
+            RunScheduler scheduler = new RunScheduler(loop, runRows, settings.runWorkers(),
+                    tenant -> config.tenantRunLimits().getOrDefault(tenant, settings.maxRunsPerTenant()));
             RunService runs = new RunService(runRows, eventRows, bundles, scheduler, feed, new RunIds(clock), clock);
             ApprovalService approvals = new ApprovalService(approvalRows, runRows, log, scheduler, feed,
                     SecretRedactor.NONE);
-            return new Domain(database, bundles, scheduler, runs, codec, approvals);
+            RunRetention retention = new RunRetention(runRows, clock, Duration.ofDays(config.retentionMaxAgeDays()));
+            return new Domain(database, bundles, scheduler, runs, codec, approvals, retention);
         } catch (RuntimeException e) {
             database.close();
             throw e;
@@ -184,6 +199,12 @@ public final class DaemonAssembly implements AutoCloseable {
     @Override
     public synchronized void close() {
         health.enterTerminalState(); // NOT_SERVING from now on
+        housekeeping.shutdown(); // no interrupts: a prune in progress finishes its transaction
+        try {
+            housekeeping.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         Domain d = domain;
         if (d != null) {
             d.scheduler().drain(settings.drainTime());

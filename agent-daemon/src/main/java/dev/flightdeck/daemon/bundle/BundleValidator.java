@@ -31,10 +31,13 @@ final class BundleValidator {
     private static final Set<String> TOP_KEYS =
             Set.of("format", "name", "description", "system_prompt", "tools", "model", "limits");
     private static final Set<String> TOOL_KEYS =
-            Set.of("name", "description", "implementation", "policy", "idempotent", "parameters");
+            Set.of("name", "description", "implementation", "policy", "idempotent", "parameters", "timeout_seconds");
     private static final Set<String> MODEL_KEYS = Set.of("provider", "model", "parameters", "script");
     private static final Set<String> LIMIT_KEYS =
-            Set.of("max_steps", "max_tokens", "max_cost_usd", "max_wall_time_seconds");
+            Set.of("max_steps", "max_tokens", "max_cost_usd", "max_wall_time_seconds", "loop_threshold",
+                    "tool_timeout_seconds");
+    /** Longest tool timeout a bundle may set: one day. */
+    private static final long MAX_TOOL_TIMEOUT_SECONDS = 86_400;
     private static final Set<String> TURN_KEYS = Set.of("text", "tool_calls", "latency_ms", "usage");
     private static final Set<String> CALL_KEYS = Set.of("tool", "arguments");
     private static final Set<String> USAGE_KEYS = Set.of("input_tokens", "output_tokens");
@@ -174,6 +177,8 @@ final class BundleValidator {
             }
         }
         Boolean idempotent = optionalBoolean(node, "idempotent", path, false);
+        // No default written: absent means "the bundle's limits.tool_timeout_seconds".
+        Long timeoutSeconds = optionalInteger(node, "timeout_seconds", path, 1, MAX_TOOL_TIMEOUT_SECONDS, null);
 
         String parametersPath = Paths.key(path, "parameters");
         JsonNode parameters = node.get("parameters");
@@ -199,8 +204,12 @@ final class BundleValidator {
         tree.put("policy", policyText);
         tree.put("idempotent", idempotent);
         tree.set("parameters", parameters);
+        if (timeoutSeconds != null) {
+            tree.put("timeout_seconds", timeoutSeconds);
+        }
         out.add(tree);
-        return new ToolSpec(name, description, CanonicalJson.write(parameters), policy, idempotent, implementation);
+        return new ToolSpec(name, description, CanonicalJson.write(parameters), policy, idempotent, implementation,
+                timeoutSeconds == null ? 0 : timeoutSeconds * 1000);
     }
 
     /** Checks a tool's parameters schema; returns it compiled, or null after reporting problems. */
@@ -419,6 +428,13 @@ final class BundleValidator {
         Long maxSteps = optionalInteger(source, "max_steps", "limits", 1, Integer.MAX_VALUE, (long) LimitsSpec.DEFAULT_MAX_STEPS);
         Long maxTokens = optionalInteger(source, "max_tokens", "limits", 0, Long.MAX_VALUE, 0L);
         Long maxWallSeconds = optionalInteger(source, "max_wall_time_seconds", "limits", 0, Long.MAX_VALUE / 1000, 0L);
+        Long loopThreshold = optionalInteger(source, "loop_threshold", "limits", 0, Integer.MAX_VALUE,
+                (long) LimitsSpec.DEFAULT_LOOP_THRESHOLD);
+        if (loopThreshold != null && loopThreshold == 1) {
+            problem("limits.loop_threshold", "must be 0 (loop detection off) or >= 2, got 1");
+        }
+        Long toolTimeout = optionalInteger(source, "tool_timeout_seconds", "limits", 1, MAX_TOOL_TIMEOUT_SECONDS,
+                LimitsSpec.DEFAULT_TOOL_TIMEOUT_SECONDS);
         Long maxCostMicros = 0L;
         JsonNode cost = source.get("max_cost_usd");
         if (cost != null) {
@@ -431,7 +447,15 @@ final class BundleValidator {
         out.put("max_tokens", maxTokens);
         out.put("max_cost_micros", maxCostMicros);
         out.put("max_wall_time_seconds", maxWallSeconds);
-        return new LimitsSpec(maxSteps.intValue(), maxTokens, maxCostMicros, maxWallSeconds * 1000);
+        // Written only when not the default, so bundles that predate these keys keep their version id.
+        if (loopThreshold != LimitsSpec.DEFAULT_LOOP_THRESHOLD) {
+            out.put("loop_threshold", loopThreshold);
+        }
+        if (toolTimeout != LimitsSpec.DEFAULT_TOOL_TIMEOUT_SECONDS) {
+            out.put("tool_timeout_seconds", toolTimeout);
+        }
+        return new LimitsSpec(maxSteps.intValue(), maxTokens, maxCostMicros, maxWallSeconds * 1000,
+                loopThreshold.intValue(), toolTimeout * 1000);
     }
 
     private Long micros(JsonNode node, String path) {

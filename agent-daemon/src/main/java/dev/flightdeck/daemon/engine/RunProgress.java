@@ -64,6 +64,11 @@ final class RunProgress {
     private final List<ChatMessage> sent = new ArrayList<>();
     /** Messages produced since the last request (assistant answer, tool results). */
     private final List<ChatMessage> pending = new ArrayList<>();
+    /** Tool calls proposed by the model in this run, by tool name + canonical arguments. */
+    private final Map<String, Integer> callCounts = new java.util.HashMap<>();
+    /** The latest answer (text and tool calls, without call ids) and how many answers in a row were exactly it. */
+    private String lastOutput = "";
+    private int sameOutputStreak;
 
     void apply(EventPayload payload) {
         if (payload instanceof EventPayload.RunStarted) {
@@ -80,6 +85,14 @@ final class RunProgress {
             lastResponse = r;
             pending.add(r.message());
             r.message().toolCalls().forEach(c -> calls.put(c.callId(), new CallState(c)));
+            r.message().toolCalls().forEach(c -> callCounts.merge(callKey(c), 1, Integer::sum));
+            String output = describe(r.message());
+            if (output.equals(lastOutput)) {
+                sameOutputStreak++;
+            } else {
+                lastOutput = output;
+                sameOutputStreak = 1;
+            }
         } else if (payload instanceof EventPayload.ToolCallProposed p) {
             call(p.call().callId()).policy = p.policy();
         } else if (payload instanceof EventPayload.ApprovalRequested a) {
@@ -143,6 +156,70 @@ final class RunProgress {
     /** The first tool call of the latest answer that has no result yet. */
     Optional<CallState> nextOpenCall() {
         return calls.values().stream().filter(c -> !c.finished).findFirst();
+    }
+
+    /** A tool call of the latest answer and how often the run has asked for exactly it. */
+    record RepeatedCall(ToolCall call, int count) {
+    }
+
+    /** The call of the latest answer asked for most often in this run (same tool, same arguments). */
+    Optional<RepeatedCall> mostRepeatedCallOfLatestAnswer() {
+        if (lastResponse == null) {
+            return Optional.empty();
+        }
+        return lastResponse.message().toolCalls().stream()
+                .map(c -> new RepeatedCall(c, callCounts.getOrDefault(callKey(c), 0)))
+                .max(java.util.Comparator.comparingInt(RepeatedCall::count));
+    }
+
+    /** How many answers in a row, ending with the latest, were the same (text and tool calls). */
+    int sameOutputStreak() {
+        return sameOutputStreak;
+    }
+
+    /** The latest answer as text: what it said, then each tool call as {@code name {args}}. */
+    String lastOutput() {
+        return lastOutput;
+    }
+
+    private static String describe(ChatMessage answer) {
+        StringBuilder out = new StringBuilder(answer.content().strip());
+        for (ToolCall c : answer.toolCalls()) {
+            out.append(out.length() == 0 ? "" : "; ").append(c.toolName()).append(' ')
+                    .append(canonicalArguments(c.argumentsJson()));
+        }
+        return out.toString();
+    }
+
+    /** Tool name and arguments with object keys sorted, so {"a":1,"b":2} and {"b":2,"a":1} are one call. */
+    static String callKey(ToolCall call) {
+        return call.toolName() + "\n" + canonicalArguments(call.argumentsJson());
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    static String canonicalArguments(String argumentsJson) {
+        try {
+            return sorted(JSON.readTree(argumentsJson == null || argumentsJson.isBlank() ? "{}" : argumentsJson)).toString();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return argumentsJson; // not JSON: compare the text as it is
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode sorted(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node.isObject()) {
+            com.fasterxml.jackson.databind.node.ObjectNode out = JSON.createObjectNode();
+            List<String> names = new ArrayList<>();
+            node.fieldNames().forEachRemaining(names::add);
+            names.stream().sorted().forEach(n -> out.set(n, sorted(node.get(n))));
+            return out;
+        }
+        if (node.isArray()) {
+            com.fasterxml.jackson.databind.node.ArrayNode out = JSON.createArrayNode();
+            node.forEach(n -> out.add(sorted(n)));
+            return out;
+        }
+        return node;
     }
 
     List<ChatMessage> sentConversation() {

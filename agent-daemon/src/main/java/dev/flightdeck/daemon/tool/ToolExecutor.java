@@ -12,6 +12,12 @@ import com.networknt.schema.ValidationMessage;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -25,6 +31,12 @@ public final class ToolExecutor {
     private final ToolRegistry registry;
     private final JsonSchemaFactory schemas = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private final Map<String, JsonSchema> compiled = new ConcurrentHashMap<>();
+    /** Runs calls that have a timeout; a tool that ignores its interrupt only keeps its own thread busy. */
+    private final ExecutorService callers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "tool-call");
+        t.setDaemon(true);
+        return t;
+    });
 
     public ToolExecutor(ToolRegistry registry) {
         this.registry = registry;
@@ -36,6 +48,15 @@ public final class ToolExecutor {
      * @param declaredSchemaJson the bundle's JSON Schema for the tool's arguments
      */
     public ToolOutcome execute(String toolName, String implementation, String declaredSchemaJson, String argumentsJson) {
+        return execute(toolName, implementation, declaredSchemaJson, argumentsJson, 0);
+    }
+
+    /**
+     * Like {@link #execute(String, String, String, String)}, but a call that takes longer than
+     * {@code timeoutMs} (0 = no limit) is interrupted and answers {@code {"error":"timed out after N s"}}.
+     */
+    public ToolOutcome execute(String toolName, String implementation, String declaredSchemaJson, String argumentsJson,
+                               long timeoutMs) {
         long started = System.nanoTime();
         try {
             Tool tool = registry.find(implementation)
@@ -44,7 +65,7 @@ public final class ToolExecutor {
             JsonNode args = parseArguments(argumentsJson);
             validate(toolName, declaredSchemaJson, args);
             validate(toolName, tool.argumentsSchemaJson(), args);
-            JsonNode result = tool.execute(args);
+            JsonNode result = timeoutMs > 0 ? withTimeout(tool, args, timeoutMs) : tool.execute(args);
             return new ToolOutcome(JSON.writeValueAsString(result), false, elapsedMs(started));
         } catch (ToolFailure e) {
             return error(e.getMessage(), started);
@@ -53,6 +74,30 @@ public final class ToolExecutor {
         } catch (RuntimeException e) {
             return error("tool \"" + toolName + "\" failed: " + e, started);
         }
+    }
+
+    /** Runs the call on a tool thread and stops waiting (and interrupts it) after {@code timeoutMs}. */
+    private JsonNode withTimeout(Tool tool, JsonNode args, long timeoutMs) throws ToolFailure {
+        Future<JsonNode> call = callers.submit(() -> tool.execute(args));
+        try {
+            return call.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw new ToolFailure("timed out after " + duration(timeoutMs));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ToolFailure f) {
+                throw f;
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
+        } catch (InterruptedException e) {
+            call.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ToolFailure("interrupted");
+        }
+    }
+
+    private static String duration(long ms) {
+        return ms % 1000 == 0 ? (ms / 1000) + " s" : ms + " ms";
     }
 
     /** The error result given back to the model, e.g. for a call denied by policy. */
