@@ -7,6 +7,7 @@ import dev.flightdeck.daemon.error.FailedPreconditionException;
 import dev.flightdeck.daemon.error.InvalidArgumentException;
 import dev.flightdeck.daemon.error.NotFoundException;
 import dev.flightdeck.daemon.error.ResourceExhaustedException;
+import dev.flightdeck.daemon.error.UnavailableException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ final class StatusMapper {
                 : t instanceof InvalidArgumentException ? Status.INVALID_ARGUMENT
                 : t instanceof FailedPreconditionException ? Status.FAILED_PRECONDITION
                 : t instanceof ResourceExhaustedException ? Status.RESOURCE_EXHAUSTED
+                : t instanceof UnavailableException ? Status.UNAVAILABLE
                 : null;
         if (code != null) {
             return code.withDescription(t.getMessage()).asRuntimeException();

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 
@@ -27,15 +28,22 @@ public final class Daemon {
     private final int runWorkers;
     private final int maxRunsPerTenant;
     private final DaemonConfig config;
+    private final Duration drainTime;
     private final String version;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     public Daemon(Path dataDir, int port, int runWorkers, int maxRunsPerTenant, DaemonConfig config, String version) {
+        this(dataDir, port, runWorkers, maxRunsPerTenant, config, DaemonSettings.DEFAULT_DRAIN_TIME, version);
+    }
+
+    public Daemon(Path dataDir, int port, int runWorkers, int maxRunsPerTenant, DaemonConfig config,
+                  Duration drainTime, String version) {
         this.maxRunsPerTenant = maxRunsPerTenant;
         this.config = config;
         this.dataDir = dataDir.toAbsolutePath();
         this.port = port;
         this.runWorkers = runWorkers;
+        this.drainTime = drainTime;
         this.version = version;
     }
 
@@ -43,7 +51,7 @@ public final class Daemon {
     public void runUntilStopped() throws IOException, InterruptedException {
         String token = HexFormat.of().formatHex(randomBytes());
         DaemonSettings settings = DaemonSettings.defaults(dataDir, token, version).withRunWorkers(runWorkers)
-                .withMaxRunsPerTenant(maxRunsPerTenant).withConfig(config);
+                .withMaxRunsPerTenant(maxRunsPerTenant).withConfig(config).withDrainTime(drainTime);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
         DaemonAssembly assembly = new DaemonAssembly(settings, builder, Clock.systemUTC());
         try {

@@ -25,6 +25,7 @@ import dev.flightdeck.daemon.store.BundleRepository;
 import dev.flightdeck.daemon.store.Database;
 import dev.flightdeck.daemon.store.RunEventRepository;
 import dev.flightdeck.daemon.store.RunRepository;
+import dev.flightdeck.daemon.tool.BuiltinTools;
 import dev.flightdeck.daemon.tool.ToolExecutor;
 import dev.flightdeck.daemon.tool.ToolRegistry;
 import io.grpc.Server;
@@ -127,6 +128,15 @@ public final class DaemonAssembly implements AutoCloseable {
             RunEventRepository eventRows = new RunEventRepository(database);
             ToolRegistry tools = ToolRegistry.builtins(settings.dataDir());
             ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider()));
+            // Testing hook, off unless FLIGHTDECK_CALL_LEDGER is set (docs/durability.md).
+            var ledger = CallLedger.fromEnvironment();
+            if (ledger.isPresent()) {
+                LOG.warn("TESTING HOOK: recording every model and tool call in {}", System.getenv(CallLedger.ENV));
+                List<dev.flightdeck.daemon.tool.Tool> all = new java.util.ArrayList<>(BuiltinTools.all());
+                all.add(ledger.get().recordCallTool());
+                tools = new ToolRegistry(all);
+                providers = new ModelProviders(List.of(ledger.get().recording(new ScriptedProvider())));
+            }
             BundleRegistry bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
                     new BundleRepository(database), clock);
             EventCodec codec = new EventCodec();

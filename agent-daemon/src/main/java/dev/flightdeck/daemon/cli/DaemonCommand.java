@@ -31,6 +31,10 @@ public final class DaemonCommand implements Callable<Integer> {
             description = "Runs of one tenant executed at once (default ${DEFAULT-VALUE}); daemon.yaml can override it per tenant.")
     int maxRunsPerTenant = dev.flightdeck.daemon.app.DaemonSettings.DEFAULT_MAX_RUNS_PER_TENANT;
 
+    @Option(names = "--drain-seconds", description = "On SIGTERM, how long running steps get to reach a committed "
+            + "event before the daemon stops without them (default ${DEFAULT-VALUE}); runs resume on the next start.")
+    int drainSeconds = (int) dev.flightdeck.daemon.app.DaemonSettings.DEFAULT_DRAIN_TIME.toSeconds();
+
     @Override
     public Integer call() throws Exception {
         Path dir = (dataDir != null ? dataDir : DaemonEndpoint.defaultDataDir()).toAbsolutePath();
@@ -54,12 +58,16 @@ public final class DaemonCommand implements Callable<Integer> {
             spec.commandLine().getErr().flush();
             return 2;
         }
+        if (drainSeconds < 0 || drainSeconds > 3600) {
+            spec.commandLine().getErr().println("--drain-seconds: must be between 0 and 3600, got " + drainSeconds);
+            return 2;
+        }
         // Lock first: a second daemon must not touch logs, database or daemon.json of the first.
         try (DataDirLock lock = DataDirLock.acquire(dir)) {
             // Before the first logger is created, so logback writes into this data directory.
             System.setProperty("flightdeck.log.dir", dir.resolve("logs").toString());
-            new dev.flightdeck.daemon.app.Daemon(dir, port, runWorkers, maxRunsPerTenant, config, VersionProvider.version())
-                    .runUntilStopped();
+            new dev.flightdeck.daemon.app.Daemon(dir, port, runWorkers, maxRunsPerTenant, config,
+                    java.time.Duration.ofSeconds(drainSeconds), VersionProvider.version()).runUntilStopped();
             return 0;
         } catch (DataDirLock.HeldException e) {
             spec.commandLine().getErr().println(e.getMessage());

@@ -447,9 +447,10 @@ public final class AgentLoop {
 
         private void execute(ToolSpec tool, RunProgress.CallState c, String argumentsJson) {
             ToolCall call = new ToolCall(c.call.callId(), c.call.toolName(), argumentsJson);
-            append(progress.steps(), new EventPayload.ToolCallStarted(call, run.runId() + "/" + call.callId(), c.attempts + 1));
+            String idempotencyKey = run.runId() + "/" + call.callId();
+            append(progress.steps(), new EventPayload.ToolCallStarted(call, idempotencyKey, c.attempts + 1));
             ToolOutcome outcome = tools.execute(tool.name(), tool.implementation(), tool.parametersJson(), argumentsJson,
-                    toolTimeoutMs(tool));
+                    toolTimeoutMs(tool), idempotencyKey);
             append(progress.steps(), new EventPayload.ToolCallFinished(call.callId(), call.toolName(), outcome.resultJson(),
                     outcome.isError(), outcome.latencyMs()));
         }

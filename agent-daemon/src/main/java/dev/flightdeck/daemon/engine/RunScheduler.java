@@ -113,6 +113,11 @@ public final class RunScheduler implements AutoCloseable {
         this(loop, runs, maxConcurrent, tenant -> maxConcurrent);
     }
 
+    /** True once the daemon has begun to stop: no new runs are taken. */
+    public boolean isDraining() {
+        return draining;
+    }
+
     /** Tells the dispatcher that a run is stored QUEUED (or runnable again); it picks it in turn. */
     public void submit(String runId) {
         wake();

@@ -5,6 +5,7 @@ import dev.flightdeck.daemon.bundle.BundleVersion;
 import dev.flightdeck.daemon.error.AlreadyExistsException;
 import dev.flightdeck.daemon.error.InvalidArgumentException;
 import dev.flightdeck.daemon.error.NotFoundException;
+import dev.flightdeck.daemon.error.UnavailableException;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.store.DuplicateKeyException;
@@ -60,6 +61,11 @@ public final class RunService {
         String key = command.idempotencyKey() == null ? "" : command.idempotencyKey();
         if (key.length() > MAX_KEY_CHARS) {
             throw new InvalidArgumentException("idempotency_key: must be at most " + MAX_KEY_CHARS + " characters");
+        }
+        if (scheduler.isDraining()) {
+            // Refuse rather than store a run nobody will start before the next daemon.
+            throw new UnavailableException("the daemon is shutting down and takes no new runs; start the run again "
+                    + "once a daemon is serving");
         }
         BundleVersion bundle = bundles.resolve(command.bundleReference());
         boolean versionPinned = command.bundleReference().contains("@");

@@ -16,4 +16,13 @@ public interface Tool {
      * @throws ToolFailure when the call cannot produce a result (the message goes back to the model)
      */
     JsonNode execute(JsonNode arguments) throws ToolFailure;
+
+    /**
+     * Executes the call knowing its idempotency key ({@code <run id>/<call id>}): the same key on
+     * every attempt of one call, so a tool with side effects can recognise a retry after a crash.
+     * By default the key is ignored.
+     */
+    default JsonNode execute(JsonNode arguments, String idempotencyKey) throws ToolFailure {
+        return execute(arguments);
+    }
 }

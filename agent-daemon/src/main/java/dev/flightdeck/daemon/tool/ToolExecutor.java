@@ -57,6 +57,15 @@ public final class ToolExecutor {
      */
     public ToolOutcome execute(String toolName, String implementation, String declaredSchemaJson, String argumentsJson,
                                long timeoutMs) {
+        return execute(toolName, implementation, declaredSchemaJson, argumentsJson, timeoutMs, "");
+    }
+
+    /**
+     * Like {@link #execute(String, String, String, String, long)}, handing the tool the call's
+     * idempotency key (the same on every attempt of one call, e.g. a retry after a crash).
+     */
+    public ToolOutcome execute(String toolName, String implementation, String declaredSchemaJson, String argumentsJson,
+                               long timeoutMs, String idempotencyKey) {
         long started = System.nanoTime();
         try {
             Tool tool = registry.find(implementation)
@@ -65,7 +74,8 @@ public final class ToolExecutor {
             JsonNode args = parseArguments(argumentsJson);
             validate(toolName, declaredSchemaJson, args);
             validate(toolName, tool.argumentsSchemaJson(), args);
-            JsonNode result = timeoutMs > 0 ? withTimeout(tool, args, timeoutMs) : tool.execute(args);
+            JsonNode result = timeoutMs > 0 ? withTimeout(tool, args, idempotencyKey, timeoutMs)
+                    : tool.execute(args, idempotencyKey);
             return new ToolOutcome(JSON.writeValueAsString(result), false, elapsedMs(started));
         } catch (ToolFailure e) {
             return error(e.getMessage(), started);
@@ -77,8 +87,8 @@ public final class ToolExecutor {
     }
 
     /** Runs the call on a tool thread and stops waiting (and interrupts it) after {@code timeoutMs}. */
-    private JsonNode withTimeout(Tool tool, JsonNode args, long timeoutMs) throws ToolFailure {
-        Future<JsonNode> call = callers.submit(() -> tool.execute(args));
+    private JsonNode withTimeout(Tool tool, JsonNode args, String idempotencyKey, long timeoutMs) throws ToolFailure {
+        Future<JsonNode> call = callers.submit(() -> tool.execute(args, idempotencyKey));
         try {
             return call.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

@@ -77,8 +77,8 @@ class ApprovalRestartEndToEndTest {
             pending = pausedRefund(client);
         }
 
-        daemons.kill(daemon);
-        DaemonEndpoint again = daemons.startServing();
+        DaemonProcesses.kill(daemon);
+        DaemonEndpoint again = daemons.startServing().endpoint();
 
         try (DaemonClient client = DaemonClient.connect(again)) {
             assertThat(client.getRun(pending.runId()).state()).isEqualTo(RunState.WAITING_APPROVAL);
@@ -106,9 +106,9 @@ class ApprovalRestartEndToEndTest {
             client.decideApproval(DecideApproval.approve(pending.approvalId(), "", "ann"));
             daemon.destroyForcibly(); // at once: the worker may not have started, or be mid-call
         }
-        daemons.kill(daemon);
+        DaemonProcesses.kill(daemon);
 
-        DaemonEndpoint again = daemons.startServing();
+        DaemonEndpoint again = daemons.startServing().endpoint();
         try (DaemonClient client = DaemonClient.connect(again)) {
             String runId = pending.runId();
             Await.until("the run to finish or ask about an ambiguous call", TIMEOUT,

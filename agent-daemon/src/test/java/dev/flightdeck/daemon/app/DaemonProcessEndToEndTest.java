@@ -34,7 +34,7 @@ class DaemonProcessEndToEndTest {
     private DaemonProcesses daemons;
 
     @BeforeEach
-    void processes() {
+    void setUp() {
         daemons = new DaemonProcesses(dataDir);
     }
 

@@ -10,41 +10,74 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Real daemon processes ({@code FlightdeckCli daemon}) on one data directory, for end-to-end tests
- * that stop, kill and restart the daemon. Each process's output goes to a file next to the data
- * directory; {@link #close()} kills whatever is still alive.
+ * Starts the real daemon ({@code FlightdeckCli daemon --port 0 --data-dir DIR}) as separate
+ * processes on one data directory, with the test's class path, and waits for them to serve.
+ * Each process's output goes to {@code <data-dir>-<n>.out}. {@link #close()} kills what is left.
  */
 public final class DaemonProcesses implements AutoCloseable {
     public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path dataDir;
+    private final Map<String, String> environment;
     private final List<Process> processes = new ArrayList<>();
+    private List<String> jvmOptions = List.of();
 
     public DaemonProcesses(Path dataDir) {
-        this.dataDir = dataDir;
+        this(dataDir, Map.of());
     }
 
-    /** Starts a daemon on any free port; it is not serving yet (see {@link #awaitServing}). */
-    public Process start() throws IOException {
+    /** JVM options for the daemons started from now on, e.g. to start faster in a test that restarts often. */
+    public DaemonProcesses withJvmOptions(String... options) {
+        this.jvmOptions = List.of(options);
+        return this;
+    }
+
+    /** @param environment extra environment variables for every daemon, e.g. a testing hook */
+    public DaemonProcesses(Path dataDir, Map<String, String> environment) {
+        this.dataDir = dataDir;
+        this.environment = Map.copyOf(environment);
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Starts a daemon with {@code extraArgs} after the standard ones; returns at once. */
+    public synchronized Process start(String... extraArgs) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder builder = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                "dev.flightdeck.daemon.cli.FlightdeckCli", "daemon", "--port", "0", "--data-dir", dataDir.toString())
+        List<String> command = new ArrayList<>(List.of(java.toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                "dev.flightdeck.daemon.cli.FlightdeckCli", "daemon", "--port", "0", "--data-dir", dataDir.toString()));
+        command.addAll(List.of(extraArgs));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(outputFile(processes.size()).toFile());
+        builder.environment().putAll(environment);
         Process p = builder.start();
         processes.add(p);
         return p;
     }
 
-    /** Starts a daemon and waits until it serves; returns its endpoint. */
-    public DaemonEndpoint startServing() throws IOException {
-        return awaitServing(start());
+    /** Starts a daemon and waits until it has published daemon.json and reports SERVING. */
+    public Started startServing(String... extraArgs) throws IOException {
+        Process p = start(extraArgs);
+        return new Started(p, awaitServing(p));
     }
 
-    /** Waits until {@code daemon} wrote daemon.json and answers health SERVING. */
+    /** A daemon process and the endpoint it published. */
+    public record Started(Process process, DaemonEndpoint endpoint) {
+    }
+
+    public synchronized String output(Process p) throws IOException {
+        return Files.readString(outputFile(processes.indexOf(p)), StandardCharsets.UTF_8);
+    }
+
+    /** Waits for {@code daemon} to publish daemon.json (with its own pid) and report SERVING. */
     public DaemonEndpoint awaitServing(Process daemon) {
         Await.until("daemon.json of pid " + daemon.pid() + " and health SERVING", START_TIMEOUT, () -> {
             if (!daemon.isAlive()) {
@@ -56,22 +89,23 @@ public final class DaemonProcesses implements AutoCloseable {
             }
             try (DaemonClient client = DaemonClient.connect(endpoint.get())) {
                 return client.isServing();
+            } catch (RuntimeException e) {
+                return false;
             }
         });
         return DaemonEndpoint.discover(dataDir).orElseThrow();
     }
 
-    /** SIGKILL: no drain, no cleanup. Returns once the process is gone. */
-    public void kill(Process daemon) throws InterruptedException {
+    /** SIGKILL: no drain, no cleanup; returns once the process is gone. */
+    public static void kill(Process daemon) throws InterruptedException {
         daemon.destroyForcibly();
         if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
-            throw new AssertionError("daemon pid " + daemon.pid() + " did not die");
+            throw new AssertionError("pid " + daemon.pid() + " did not die of SIGKILL within 30 s");
         }
     }
 
-    /** Everything {@code p} printed. */
-    public String output(Process p) throws IOException {
-        return Files.readString(outputFile(processes.indexOf(p)), StandardCharsets.UTF_8);
+    private Path outputFile(int index) {
+        return dataDir.resolveSibling(dataDir.getFileName() + "-" + index + ".out");
     }
 
     private String safeOutput(Process p) {
@@ -82,12 +116,8 @@ public final class DaemonProcesses implements AutoCloseable {
         }
     }
 
-    private Path outputFile(int index) {
-        return dataDir.resolveSibling(dataDir.getFileName() + "-" + index + ".out");
-    }
-
     @Override
-    public void close() throws InterruptedException {
+    public synchronized void close() throws InterruptedException {
         for (Process p : processes) {
             if (p.isAlive()) {
                 p.destroyForcibly();
