@@ -1,6 +1,11 @@
 package dev.flightdeck.client;
 
+import dev.flightdeck.proto.v1.ApprovalServiceGrpc;
 import dev.flightdeck.proto.v1.BundleServiceGrpc;
+import dev.flightdeck.proto.v1.DecideApprovalRequest;
+import dev.flightdeck.proto.v1.ListApprovalsRequest;
+import dev.flightdeck.proto.v1.ListApprovalsResponse;
+import dev.flightdeck.proto.v1.WatchApprovalsRequest;
 import dev.flightdeck.proto.v1.CancelRunRequest;
 import dev.flightdeck.proto.v1.DaemonServiceGrpc;
 import dev.flightdeck.proto.v1.GetBundleRequest;
@@ -46,8 +51,8 @@ import java.util.function.Supplier;
  *
  * <p>Every unary call carries a deadline (default 10 s) and the daemon's bearer token, and
  * returns plain records; failures arrive as {@link DaemonCallException} with the daemon's own
- * message. Streams ({@link #watchRun}, {@link #watchRuns}) have no deadline because they are
- * meant to stay open; they end when their subject ends, on {@link Subscription#cancel()}, or
+ * message. Streams ({@link #watchRun}, {@link #watchRuns}, {@link #watchApprovals}) have no
+ * deadline because they are meant to stay open; they end when their subject ends, on {@link Subscription#cancel()}, or
  * with {@link StreamListener#onError} when the daemon goes away.
  *
  * <p>Calls block the calling thread: the console runs them on its background executor, never on
@@ -128,6 +133,17 @@ public final class DaemonClient implements AutoCloseable {
     }
 
     /**
+     * Deletes terminal runs that finished more than {@code olderThanSeconds} ago (0: the daemon's
+     * configured retention), or with {@code dryRun} only reports them.
+     */
+    public PruneResult pruneRuns(long olderThanSeconds, boolean dryRun) {
+        var r = call(() -> runs().pruneRuns(dev.flightdeck.proto.v1.PruneRunsRequest.newBuilder()
+                .setOlderThanSeconds(olderThanSeconds).setDryRun(dryRun).build()));
+        return new PruneResult(java.time.Instant.ofEpochSecond(r.getCutoff().getSeconds(), r.getCutoff().getNanos()),
+                r.getRunCount(), r.getEventCount(), List.copyOf(r.getRunIdsList()), r.getDryRun());
+    }
+
+    /**
      * Follows a run's events after {@code afterSequence}: history first, then live events, then
      * {@link StreamListener#onCompleted()} once the run is terminal and fully sent. To resume
      * after an error, subscribe again with the last sequence received.
@@ -143,6 +159,47 @@ public final class DaemonClient implements AutoCloseable {
         WatchRunsRequest req = WatchRunsRequest.newBuilder().setTenant(nullToEmpty(tenant)).build();
         return stream(listener, ProtoMapping::run,
                 observer -> RunServiceGrpc.newStub(channel).withCallCredentials(credentials).watchRuns(req, observer));
+    }
+
+    // ---- approvals --------------------------------------------------------------------------
+
+    /** Lists approvals newest first. {@code pageSize} 0 means the daemon's default. */
+    public Page<ApprovalInfo> listApprovals(ApprovalFilter filter, int pageSize, String pageToken) {
+        ListApprovalsResponse r = call(() -> approvals().listApprovals(ListApprovalsRequest.newBuilder()
+                .setState(ProtoMapping.approvalState(filter.state())).setRunId(filter.runId())
+                .setTenant(filter.tenant()).setPageSize(pageSize).setPageToken(nullToEmpty(pageToken)).build()));
+        return new Page<>(r.getApprovalsList().stream().map(ProtoMapping::approval).toList(), r.getNextPageToken());
+    }
+
+    /** Every approval matching {@code filter}, newest first, following pages. */
+    public List<ApprovalInfo> listAllApprovals(ApprovalFilter filter) {
+        List<ApprovalInfo> all = new java.util.ArrayList<>();
+        String token = "";
+        do {
+            Page<ApprovalInfo> page = listApprovals(filter, 500, token);
+            all.addAll(page.items());
+            token = page.nextPageToken();
+        } while (!token.isEmpty());
+        return all;
+    }
+
+    /**
+     * Decides an approval; returns it as decided. A repeat with the same request id returns the
+     * first result; a different decision after the first fails with FAILED_PRECONDITION.
+     */
+    public ApprovalInfo decideApproval(DecideApproval d) {
+        return ProtoMapping.approval(call(() -> approvals().decideApproval(DecideApprovalRequest.newBuilder()
+                .setApprovalId(nullToEmpty(d.approvalId())).setDecision(ProtoMapping.decision(d.decision()))
+                .setEditedArgumentsJson(d.editedArgumentsJson()).setManualResultJson(d.manualResultJson())
+                .setReason(d.reason()).setReviewer(d.reviewer()).setRequestId(d.requestId()).build())));
+    }
+
+    /** Follows approvals as they are created, decided or closed (filtered by tenant and run). */
+    public Subscription watchApprovals(ApprovalFilter filter, StreamListener<ApprovalInfo> listener) {
+        WatchApprovalsRequest req = WatchApprovalsRequest.newBuilder().setTenant(filter.tenant())
+                .setRunId(filter.runId()).build();
+        return stream(listener, ProtoMapping::approval, observer -> ApprovalServiceGrpc.newStub(channel)
+                .withCallCredentials(credentials).watchApprovals(req, observer));
     }
 
     // ---- bundles ----------------------------------------------------------------------------
@@ -201,6 +258,11 @@ public final class DaemonClient implements AutoCloseable {
 
     private RunServiceGrpc.RunServiceBlockingStub runs() {
         return RunServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials)
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private ApprovalServiceGrpc.ApprovalServiceBlockingStub approvals() {
+        return ApprovalServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials)
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -27,9 +27,13 @@ public final class EventSummaries {
                     + e.getModelResponded().getLatencyMs() + " ms]";
             case TOOL_CALL_PROPOSED -> "tool call proposed: " + call(e.getToolCallProposed().getCall()) + " — "
                     + policy(e.getToolCallProposed().getPolicy().name());
-            case APPROVAL_REQUESTED -> "approval requested for " + call(e.getApprovalRequested().getCall());
-            case APPROVAL_DECIDED -> "approval " + e.getApprovalDecided().getDecision().name()
-                    .replace("APPROVAL_DECISION_", "").toLowerCase() + " by " + e.getApprovalDecided().getReviewer();
+            case APPROVAL_REQUESTED -> "approval requested for " + call(e.getApprovalRequested().getCall())
+                    + " — " + e.getApprovalRequested().getReason() + " (approval " + e.getApprovalRequested().getApprovalId()
+                    + ")";
+            case APPROVAL_DECIDED -> "approval decided: " + e.getApprovalDecided().getDecision().name()
+                    .replace("APPROVAL_DECISION_", "").toLowerCase().replace('_', ' ') + " by "
+                    + e.getApprovalDecided().getReviewer()
+                    + (e.getApprovalDecided().getReason().isEmpty() ? "" : ": " + e.getApprovalDecided().getReason());
             case TOOL_CALL_STARTED -> "tool started: " + call(e.getToolCallStarted().getCall());
             case TOOL_CALL_FINISHED -> "tool " + e.getToolCallFinished().getToolName()
                     + (e.getToolCallFinished().getIsError() ? " failed → " : " → ")

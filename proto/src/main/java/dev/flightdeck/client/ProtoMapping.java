@@ -59,6 +59,68 @@ final class ProtoMapping {
                 u.getReasoningTokens(), u.getCostMicros(), u.getPriced());
     }
 
+    static ApprovalInfo approval(dev.flightdeck.proto.v1.Approval a) {
+        return new ApprovalInfo(a.getApprovalId(), a.getRunId(), a.getTenant(), a.getBundleName(),
+                a.getBundleVersion(), a.getStep(), a.getCall().getCallId(), a.getCall().getToolName(),
+                a.getCall().getArgumentsJson(), policy(a.getPolicy()), a.getReason(), kind(a.getKind()),
+                approvalState(a.getState()), instant(a.hasCreatedAt(), a.getCreatedAt()), decision(a.getDecision()),
+                a.getReviewer(), a.getDecisionReason(), instant(a.hasDecidedAt(), a.getDecidedAt()),
+                a.getEditedArgumentsJson(), a.getManualResultJson(), a.getParametersJson());
+    }
+
+    static String policy(dev.flightdeck.proto.v1.ToolPolicy p) {
+        return switch (p) {
+            case TOOL_POLICY_ALLOW -> "allow";
+            case TOOL_POLICY_ASK -> "ask";
+            case TOOL_POLICY_DENY -> "deny";
+            default -> "";
+        };
+    }
+
+    static ApprovalKind kind(dev.flightdeck.proto.v1.ApprovalKind k) {
+        return switch (k) {
+            case APPROVAL_KIND_GATED_TOOL_CALL -> ApprovalKind.GATED_TOOL_CALL;
+            case APPROVAL_KIND_AMBIGUOUS_TOOL_CALL -> ApprovalKind.AMBIGUOUS_TOOL_CALL;
+            default -> ApprovalKind.UNKNOWN;
+        };
+    }
+
+    static ApprovalState approvalState(dev.flightdeck.proto.v1.ApprovalState s) {
+        return switch (s) {
+            case APPROVAL_STATE_PENDING -> ApprovalState.PENDING;
+            case APPROVAL_STATE_DECIDED -> ApprovalState.DECIDED;
+            case APPROVAL_STATE_CLOSED -> ApprovalState.CLOSED;
+            default -> ApprovalState.UNKNOWN;
+        };
+    }
+
+    static dev.flightdeck.proto.v1.ApprovalState approvalState(ApprovalState s) {
+        return s == null ? dev.flightdeck.proto.v1.ApprovalState.APPROVAL_STATE_UNSPECIFIED : switch (s) {
+            case PENDING -> dev.flightdeck.proto.v1.ApprovalState.APPROVAL_STATE_PENDING;
+            case DECIDED -> dev.flightdeck.proto.v1.ApprovalState.APPROVAL_STATE_DECIDED;
+            case CLOSED -> dev.flightdeck.proto.v1.ApprovalState.APPROVAL_STATE_CLOSED;
+            case UNKNOWN -> dev.flightdeck.proto.v1.ApprovalState.APPROVAL_STATE_UNSPECIFIED;
+        };
+    }
+
+    /** The client decision of a proto decision; null for UNSPECIFIED. */
+    static ApprovalDecision decision(dev.flightdeck.proto.v1.ApprovalDecision d) {
+        return switch (d) {
+            case APPROVAL_DECISION_APPROVE -> ApprovalDecision.APPROVE;
+            case APPROVAL_DECISION_APPROVE_WITH_EDITS -> ApprovalDecision.APPROVE_WITH_EDITS;
+            case APPROVAL_DECISION_REJECT -> ApprovalDecision.REJECT;
+            case APPROVAL_DECISION_RETRY -> ApprovalDecision.RETRY;
+            case APPROVAL_DECISION_RECORD_RESULT -> ApprovalDecision.RECORD_RESULT;
+            case APPROVAL_DECISION_FAIL_RUN -> ApprovalDecision.FAIL_RUN;
+            default -> null;
+        };
+    }
+
+    static dev.flightdeck.proto.v1.ApprovalDecision decision(ApprovalDecision d) {
+        return d == null ? dev.flightdeck.proto.v1.ApprovalDecision.APPROVAL_DECISION_UNSPECIFIED
+                : dev.flightdeck.proto.v1.ApprovalDecision.valueOf("APPROVAL_DECISION_" + d.name());
+    }
+
     static RunEventInfo event(RunEvent e) {
         Message payload = payload(e);
         String type = e.getPayloadCase() == RunEvent.PayloadCase.PAYLOAD_NOT_SET

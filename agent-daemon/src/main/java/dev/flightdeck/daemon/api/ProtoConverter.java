@@ -6,7 +6,11 @@ import dev.flightdeck.daemon.engine.EventCodec;
 import dev.flightdeck.daemon.engine.EventPayload;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
+import dev.flightdeck.daemon.approval.ApprovalRecord;
+import dev.flightdeck.proto.v1.Approval;
 import dev.flightdeck.proto.v1.ApprovalDecided;
+import dev.flightdeck.proto.v1.ApprovalKind;
+import dev.flightdeck.proto.v1.ApprovalState;
 import dev.flightdeck.proto.v1.ApprovalDecision;
 import dev.flightdeck.proto.v1.ApprovalRequested;
 import dev.flightdeck.proto.v1.Bundle;
@@ -89,12 +93,14 @@ final class ProtoConverter {
                     .setPolicyReason(t.policyReason()));
         } else if (p instanceof EventPayload.ApprovalRequested a) {
             b.setApprovalRequested(ApprovalRequested.newBuilder().setApprovalId(a.approvalId()).setCall(call(a.call()))
-                    .setReason(a.reason()));
+                    .setReason(a.reason()).setKind(kind(a.kind() == null
+                            ? dev.flightdeck.daemon.approval.ApprovalKind.GATED_TOOL_CALL : a.kind())));
         } else if (p instanceof EventPayload.ApprovalDecided d) {
             b.setApprovalDecided(ApprovalDecided.newBuilder().setApprovalId(d.approvalId())
-                    .setDecision(ApprovalDecision.valueOf("APPROVAL_DECISION_" + d.decision().name()))
+                    .setDecision(decision(d.decision()))
                     .setEditedArgumentsJson(nz(d.editedArgumentsJson())).setReviewer(nz(d.reviewer()))
-                    .setReason(nz(d.reason())));
+                    .setReason(nz(d.reason())).setManualResultJson(nz(d.manualResultJson()))
+                    .setRequestId(nz(d.requestId())));
         } else if (p instanceof EventPayload.ToolCallStarted s) {
             b.setToolCallStarted(ToolCallStarted.newBuilder().setCall(call(s.call())).setIdempotencyKey(s.idempotencyKey())
                     .setAttempt(s.attempt()));
@@ -111,6 +117,58 @@ final class ProtoConverter {
                     .setMessage(f.message()).setOutput(f.output()).setUsage(usage(f.usage())).setStepCount(f.stepCount()));
         }
         return b.build();
+    }
+
+    /** An approval, with its tool's schema. */
+    Approval approval(ApprovalRecord a) {
+        Approval.Builder b = Approval.newBuilder().setApprovalId(a.approvalId()).setRunId(a.runId())
+                .setTenant(a.tenant()).setBundleName(a.bundleName()).setBundleVersion(a.bundleVersion())
+                .setStep(a.step())
+                .setCall(ToolCall.newBuilder().setCallId(a.callId()).setToolName(a.toolName())
+                        .setArgumentsJson(nz(a.argumentsJson())))
+                .setPolicy(policy(a.policy())).setReason(nz(a.reason())).setKind(kind(a.kind()))
+                .setState(state(a.state())).setCreatedAt(timestamp(a.createdAt()))
+                .setReviewer(nz(a.reviewer())).setDecisionReason(nz(a.decisionReason()))
+                .setEditedArgumentsJson(nz(a.editedArgumentsJson())).setManualResultJson(nz(a.manualResultJson()))
+                .setParametersJson(nz(a.parametersJson()));
+        if (a.decision() != null) {
+            b.setDecision(decision(a.decision()));
+        }
+        if (a.decidedAt() != null) {
+            b.setDecidedAt(timestamp(a.decidedAt()));
+        }
+        return b.build();
+    }
+
+    static ApprovalDecision decision(dev.flightdeck.daemon.approval.ApprovalDecision d) {
+        return ApprovalDecision.valueOf("APPROVAL_DECISION_" + d.name());
+    }
+
+    /** The domain decision of a proto decision, or null for UNSPECIFIED / unknown values. */
+    static dev.flightdeck.daemon.approval.ApprovalDecision decision(ApprovalDecision d) {
+        if (d == ApprovalDecision.APPROVAL_DECISION_UNSPECIFIED || d == ApprovalDecision.UNRECOGNIZED) {
+            return null;
+        }
+        return dev.flightdeck.daemon.approval.ApprovalDecision.valueOf(d.name().substring("APPROVAL_DECISION_".length()));
+    }
+
+    static ApprovalKind kind(dev.flightdeck.daemon.approval.ApprovalKind k) {
+        return ApprovalKind.valueOf("APPROVAL_KIND_" + k.name());
+    }
+
+    static ApprovalState state(dev.flightdeck.daemon.approval.ApprovalState s) {
+        return ApprovalState.valueOf("APPROVAL_STATE_" + s.name());
+    }
+
+    /** The domain state of a proto state, or null for UNSPECIFIED (any state). */
+    static dev.flightdeck.daemon.approval.ApprovalState state(ApprovalState s) {
+        if (s == ApprovalState.APPROVAL_STATE_UNSPECIFIED) {
+            return null;
+        }
+        if (s == ApprovalState.UNRECOGNIZED) {
+            throw new dev.flightdeck.daemon.error.InvalidArgumentException("state: not an approval state");
+        }
+        return dev.flightdeck.daemon.approval.ApprovalState.valueOf(s.name().substring("APPROVAL_STATE_".length()));
     }
 
     /** A bundle version; summaries leave out the YAML and canonical JSON. */

@@ -2,6 +2,7 @@ package dev.flightdeck.daemon.api;
 
 import dev.flightdeck.daemon.engine.EventCodec;
 import dev.flightdeck.daemon.engine.HistoryPage;
+import dev.flightdeck.daemon.engine.RunRetention;
 import dev.flightdeck.daemon.engine.RunService;
 import dev.flightdeck.daemon.engine.StartRunCommand;
 import dev.flightdeck.daemon.engine.StartedRun;
@@ -15,6 +16,8 @@ import dev.flightdeck.proto.v1.GetRunHistoryResponse;
 import dev.flightdeck.proto.v1.GetRunRequest;
 import dev.flightdeck.proto.v1.ListRunsRequest;
 import dev.flightdeck.proto.v1.ListRunsResponse;
+import dev.flightdeck.proto.v1.PruneRunsRequest;
+import dev.flightdeck.proto.v1.PruneRunsResponse;
 import dev.flightdeck.proto.v1.Run;
 import dev.flightdeck.proto.v1.RunEvent;
 import dev.flightdeck.proto.v1.RunServiceGrpc;
@@ -43,9 +46,16 @@ public final class RunGrpcService extends RunServiceGrpc.RunServiceImplBase {
     private final StatusMapper errors = new StatusMapper();
     private final Unary unary = new Unary(errors);
     private final Executor streamExecutor;
+    private final RunRetention retention;
 
     /** @param streamExecutor bounded executor that feeds WatchRun/WatchRuns streams */
     public RunGrpcService(RunService runs, EventCodec codec, Executor streamExecutor) {
+        this(runs, codec, streamExecutor, null);
+    }
+
+    /** @param retention serves PruneRuns (UNIMPLEMENTED when null) */
+    public RunGrpcService(RunService runs, EventCodec codec, Executor streamExecutor, RunRetention retention) {
+        this.retention = retention;
         this.runs = runs;
         this.convert = new ProtoConverter(codec);
         this.streamExecutor = streamExecutor;
@@ -127,5 +137,19 @@ public final class RunGrpcService extends RunServiceGrpc.RunServiceImplBase {
     public void cancelRun(CancelRunRequest request, StreamObserver<Run> observer) {
         unary.answer(observer, () -> convert.run(runs.cancel(request.getRunId(), request.getReason(),
                 request.getRequestedBy())));
+    }
+
+    @Override
+    public void pruneRuns(PruneRunsRequest request, StreamObserver<PruneRunsResponse> observer) {
+        if (retention == null) {
+            super.pruneRuns(request, observer);
+            return;
+        }
+        unary.answer(observer, () -> {
+            RunRetention.Pruned p = retention.prune(request.getOlderThanSeconds(), request.getDryRun());
+            return PruneRunsResponse.newBuilder().setCutoff(ProtoConverter.timestamp(p.cutoff()))
+                    .setRunCount(p.runCount()).setEventCount(p.eventCount()).addAllRunIds(p.runIds())
+                    .setDryRun(p.dryRun()).build();
+        });
     }
 }

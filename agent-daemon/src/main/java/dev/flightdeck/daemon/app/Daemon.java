@@ -26,15 +26,21 @@ public final class Daemon {
     private final Path dataDir;
     private final int port;
     private final int runWorkers;
+    private final int maxRunsPerTenant;
+    private final DaemonConfig config;
     private final Duration drainTime;
     private final String version;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     public Daemon(Path dataDir, int port, int runWorkers, String version) {
-        this(dataDir, port, runWorkers, DaemonSettings.DEFAULT_DRAIN_TIME, version);
+        this(dataDir, port, runWorkers, DaemonSettings.DEFAULT_MAX_RUNS_PER_TENANT, DaemonConfig.DEFAULT,
+                DaemonSettings.DEFAULT_DRAIN_TIME, version);
     }
 
-    public Daemon(Path dataDir, int port, int runWorkers, Duration drainTime, String version) {
+    public Daemon(Path dataDir, int port, int runWorkers, int maxRunsPerTenant, DaemonConfig config, Duration drainTime,
+                  String version) {
+        this.maxRunsPerTenant = maxRunsPerTenant;
+        this.config = config;
         this.dataDir = dataDir.toAbsolutePath();
         this.port = port;
         this.runWorkers = runWorkers;
@@ -46,7 +52,7 @@ public final class Daemon {
     public void runUntilStopped() throws IOException, InterruptedException {
         String token = HexFormat.of().formatHex(randomBytes());
         DaemonSettings settings = DaemonSettings.defaults(dataDir, token, version).withRunWorkers(runWorkers)
-                .withDrainTime(drainTime);
+                .withMaxRunsPerTenant(maxRunsPerTenant).withConfig(config).withDrainTime(drainTime);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
         DaemonAssembly assembly = new DaemonAssembly(settings, builder, Clock.systemUTC());
         try {

@@ -1,21 +1,28 @@
 package dev.flightdeck.daemon.app;
 
+import dev.flightdeck.daemon.api.ApprovalGrpcService;
 import dev.flightdeck.daemon.api.AuthInterceptor;
 import dev.flightdeck.daemon.api.BundleGrpcService;
 import dev.flightdeck.daemon.api.DaemonFacts;
 import dev.flightdeck.daemon.api.DaemonInfoGrpcService;
 import dev.flightdeck.daemon.api.RunGrpcService;
+import dev.flightdeck.daemon.approval.SecretRedactor;
 import dev.flightdeck.daemon.bundle.BundleParser;
 import dev.flightdeck.daemon.bundle.BundleRegistry;
 import dev.flightdeck.daemon.engine.AgentLoop;
+import dev.flightdeck.daemon.engine.ApprovalService;
 import dev.flightdeck.daemon.engine.EventCodec;
 import dev.flightdeck.daemon.engine.EventLog;
 import dev.flightdeck.daemon.engine.RunFeed;
 import dev.flightdeck.daemon.engine.RunIds;
+import dev.flightdeck.daemon.engine.RunRetention;
 import dev.flightdeck.daemon.engine.RunScheduler;
 import dev.flightdeck.daemon.engine.RunService;
+import dev.flightdeck.daemon.model.HttpModelCaller;
+import dev.flightdeck.daemon.model.ModelProvider;
 import dev.flightdeck.daemon.model.ModelProviders;
 import dev.flightdeck.daemon.model.ScriptedProvider;
+import dev.flightdeck.daemon.store.ApprovalRepository;
 import dev.flightdeck.daemon.store.BundleRepository;
 import dev.flightdeck.daemon.store.Database;
 import dev.flightdeck.daemon.store.RunEventRepository;
@@ -33,6 +40,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -65,8 +76,11 @@ public final class DaemonAssembly implements AutoCloseable {
 
     /** Everything that needs the migrated database. */
     private record Domain(Database database, BundleRegistry bundles, RunScheduler scheduler, RunService runs,
-                          EventCodec codec) {
+                          EventCodec codec, ApprovalService approvals, RunRetention retention) {
     }
+
+    /** Daily housekeeping (retention); its thread never touches the database while it is closing. */
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(named("housekeeping"));
 
     public DaemonAssembly(DaemonSettings settings, ServerBuilder<?> serverBuilder, Clock clock) {
         this.settings = settings;
@@ -96,11 +110,16 @@ public final class DaemonAssembly implements AutoCloseable {
         domain = d;
         DaemonFacts facts = new DaemonFacts(settings.version(), settings.dataDir(), ProcessHandle.current().pid(),
                 clock.instant());
-        domainServices.add(new RunGrpcService(d.runs(), d.codec(), rpcExecutor));
+        domainServices.add(new RunGrpcService(d.runs(), d.codec(), rpcExecutor, d.retention()));
         domainServices.add(new BundleGrpcService(d.bundles(), d.codec()));
+        domainServices.add(new ApprovalGrpcService(d.approvals(), d.codec(), rpcExecutor));
         domainServices.add(new DaemonInfoGrpcService(facts));
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
         d.scheduler().resumeUnfinished();
+        if (!d.retention().configuredMaxAge().isZero()) {
+            // A minute after start (not during it), then daily.
+            housekeeping.scheduleWithFixedDelay(d.retention()::pruneOnSchedule, 1, 24 * 60, TimeUnit.MINUTES);
+        }
         LOG.info("daemon serving on {}", server.getListenSockets());
         return this;
     }
@@ -110,8 +129,10 @@ public final class DaemonAssembly implements AutoCloseable {
         try {
             RunRepository runRows = new RunRepository(database);
             RunEventRepository eventRows = new RunEventRepository(database);
-            ToolRegistry tools = ToolRegistry.builtins();
-            ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider()));
+            ToolRegistry tools = ToolRegistry.builtins(settings.dataDir());
+            List<ModelProvider> modelProviders = new ArrayList<>();
+            modelProviders.add(new ScriptedProvider());
+            modelProviders.addAll(HttpModelCaller.forDaemon(settings.dataDir(), clock).providers());
             // Testing hook, off unless FLIGHTDECK_CALL_LEDGER is set (docs/durability.md).
             var ledger = CallLedger.fromEnvironment();
             if (ledger.isPresent()) {
@@ -119,17 +140,25 @@ public final class DaemonAssembly implements AutoCloseable {
                 List<dev.flightdeck.daemon.tool.Tool> all = new java.util.ArrayList<>(BuiltinTools.all());
                 all.add(ledger.get().recordCallTool());
                 tools = new ToolRegistry(all);
-                providers = new ModelProviders(List.of(ledger.get().recording(new ScriptedProvider())));
+                modelProviders = modelProviders.stream().map(p -> ledger.get().recording(p)).toList();
             }
+            ModelProviders providers = new ModelProviders(modelProviders);
             BundleRegistry bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
                     new BundleRepository(database), clock);
             EventCodec codec = new EventCodec();
             RunFeed feed = new RunFeed();
-            EventLog log = new EventLog(eventRows, codec, feed, clock);
-            AgentLoop loop = new AgentLoop(runRows, eventRows, codec, log, bundles, providers, new ToolExecutor(tools));
-            RunScheduler scheduler = new RunScheduler(loop, runRows, settings.runWorkers());
+            ApprovalRepository approvalRows = new ApprovalRepository(database);
+            EventLog log = new EventLog(eventRows, approvalRows, codec, feed, clock);
+            DaemonConfig config = settings.config();
+            AgentLoop loop = new AgentLoop(runRows, eventRows, codec, log, bundles, providers, new ToolExecutor(tools),
+                    config.priceTable(), clock);
+            RunScheduler scheduler = new RunScheduler(loop, runRows, settings.runWorkers(),
+                    tenant -> config.tenantRunLimits().getOrDefault(tenant, settings.maxRunsPerTenant()));
             RunService runs = new RunService(runRows, eventRows, bundles, scheduler, feed, new RunIds(clock), clock);
-            return new Domain(database, bundles, scheduler, runs, codec);
+            ApprovalService approvals = new ApprovalService(approvalRows, runRows, log, scheduler, feed,
+                    SecretRedactor.NONE);
+            RunRetention retention = new RunRetention(runRows, clock, Duration.ofDays(config.retentionMaxAgeDays()));
+            return new Domain(database, bundles, scheduler, runs, codec, approvals, retention);
         } catch (RuntimeException e) {
             database.close();
             throw e;
@@ -144,14 +173,16 @@ public final class DaemonAssembly implements AutoCloseable {
         return d;
     }
 
-    /** Stores the demo bundle when no bundle exists yet (a fresh data directory). */
+    /** Stores the demo bundles when no bundle exists yet (a fresh data directory). */
     public boolean installDemoBundleIfEmpty() {
         BundleRegistry bundles = domain().bundles();
         if (!bundles.listLatest("", 1).isEmpty()) {
             return false;
         }
-        var pushed = bundles.push(BundleParser.demoBundleYaml());
-        LOG.info("installed demo bundle {}@{}", pushed.name(), pushed.versionId());
+        for (String yaml : BundleParser.demoBundleYamls()) {
+            var pushed = bundles.push(yaml);
+            LOG.info("installed demo bundle {}@{}", pushed.name(), pushed.versionId());
+        }
         return true;
     }
 
@@ -172,6 +203,10 @@ public final class DaemonAssembly implements AutoCloseable {
         return domain().runs();
     }
 
+    public ApprovalService approvals() {
+        return domain().approvals();
+    }
+
     public DaemonSettings settings() {
         return settings;
     }
@@ -180,6 +215,12 @@ public final class DaemonAssembly implements AutoCloseable {
     @Override
     public synchronized void close() {
         health.enterTerminalState(); // NOT_SERVING from now on
+        housekeeping.shutdown(); // no interrupts: a prune in progress finishes its transaction
+        try {
+            housekeeping.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         Domain d = domain;
         if (d != null) {
             d.scheduler().drain(settings.drainTime());

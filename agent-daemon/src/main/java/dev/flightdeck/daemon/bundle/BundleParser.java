@@ -18,6 +18,9 @@ import java.util.Set;
 public final class BundleParser {
     /** Class-path resource of the demo bundle installed into every fresh data dir. */
     public static final String DEMO_BUNDLE_RESOURCE = "/dev/flightdeck/daemon/bundle/demo/support-refund.yaml";
+    /** Class-path resource of the approvals demo bundle {@code refund-with-approval}, installed alongside. */
+    public static final String APPROVAL_DEMO_BUNDLE_RESOURCE =
+            "/dev/flightdeck/daemon/bundle/demo/refund-with-approval.yaml";
 
     /** Largest bundle file accepted, in UTF-8 bytes (1 MiB). */
     public static final int MAX_YAML_BYTES = YamlReader.MAX_BYTES;
@@ -64,9 +67,18 @@ public final class BundleParser {
 
     /** The YAML text of the demo bundle {@code support-refund} (see {@link #DEMO_BUNDLE_RESOURCE}). */
     public static String demoBundleYaml() {
-        try (InputStream in = BundleParser.class.getResourceAsStream(DEMO_BUNDLE_RESOURCE)) {
+        return resource(DEMO_BUNDLE_RESOURCE);
+    }
+
+    /** The YAML text of every demo bundle installed into a fresh data dir, {@code support-refund} first. */
+    public static java.util.List<String> demoBundleYamls() {
+        return java.util.List.of(resource(DEMO_BUNDLE_RESOURCE), resource(APPROVAL_DEMO_BUNDLE_RESOURCE));
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = BundleParser.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("demo bundle missing from the class path: " + DEMO_BUNDLE_RESOURCE);
+                throw new IllegalStateException("demo bundle missing from the class path: " + name);
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.flightdeck.daemon.cli;
 
 import dev.flightdeck.client.DaemonEndpoint;
+import dev.flightdeck.daemon.app.DaemonConfig;
 import dev.flightdeck.daemon.app.DataDirLock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,8 +23,13 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Data directory (default: $FLIGHTDECK_HOME or ~/.flightdeck).")
     Path dataDir;
 
-    @Option(names = "--run-workers", description = "Runs executed at once (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--max-concurrent-runs", "--run-workers"},
+            description = "Runs executed at once, over all tenants (default ${DEFAULT-VALUE}).")
     int runWorkers = dev.flightdeck.daemon.app.DaemonSettings.DEFAULT_RUN_WORKERS;
+
+    @Option(names = "--max-runs-per-tenant",
+            description = "Runs of one tenant executed at once (default ${DEFAULT-VALUE}); daemon.yaml can override it per tenant.")
+    int maxRunsPerTenant = dev.flightdeck.daemon.app.DaemonSettings.DEFAULT_MAX_RUNS_PER_TENANT;
 
     @Option(names = "--drain-seconds", description = "On SIGTERM, how long running steps get to reach a committed "
             + "event before the daemon stops without them (default ${DEFAULT-VALUE}); runs resume on the next start.")
@@ -37,7 +43,19 @@ public final class DaemonCommand implements Callable<Integer> {
             return 2;
         }
         if (runWorkers < 1 || runWorkers > 256) {
-            spec.commandLine().getErr().println("--run-workers: must be between 1 and 256, got " + runWorkers);
+            spec.commandLine().getErr().println("--max-concurrent-runs: must be between 1 and 256, got " + runWorkers);
+            return 2;
+        }
+        if (maxRunsPerTenant < 1 || maxRunsPerTenant > 256) {
+            spec.commandLine().getErr().println("--max-runs-per-tenant: must be between 1 and 256, got " + maxRunsPerTenant);
+            return 2;
+        }
+        DaemonConfig config;
+        try {
+            config = DaemonConfig.load(dir);
+        } catch (DaemonConfig.InvalidException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            spec.commandLine().getErr().flush();
             return 2;
         }
         if (drainSeconds < 0 || drainSeconds > 3600) {
@@ -48,8 +66,8 @@ public final class DaemonCommand implements Callable<Integer> {
         try (DataDirLock lock = DataDirLock.acquire(dir)) {
             // Before the first logger is created, so logback writes into this data directory.
             System.setProperty("flightdeck.log.dir", dir.resolve("logs").toString());
-            new dev.flightdeck.daemon.app.Daemon(dir, port, runWorkers, java.time.Duration.ofSeconds(drainSeconds),
-                    VersionProvider.version()).runUntilStopped();
+            new dev.flightdeck.daemon.app.Daemon(dir, port, runWorkers, maxRunsPerTenant, config,
+                    java.time.Duration.ofSeconds(drainSeconds), VersionProvider.version()).runUntilStopped();
             return 0;
         } catch (DataDirLock.HeldException e) {
             spec.commandLine().getErr().println(e.getMessage());

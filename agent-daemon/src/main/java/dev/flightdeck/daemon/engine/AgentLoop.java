@@ -1,7 +1,12 @@
 package dev.flightdeck.daemon.engine;
 
+import dev.flightdeck.daemon.approval.ApprovalDecision;
+import dev.flightdeck.daemon.approval.ApprovalKind;
+import dev.flightdeck.daemon.approval.ApprovalRecord;
+import dev.flightdeck.daemon.approval.ApprovalWrite;
 import dev.flightdeck.daemon.bundle.BundleRegistry;
 import dev.flightdeck.daemon.bundle.BundleSpec;
+import dev.flightdeck.daemon.bundle.ToolPolicy;
 import dev.flightdeck.daemon.bundle.ToolSpec;
 import dev.flightdeck.daemon.model.ChatMessage;
 import dev.flightdeck.daemon.model.ModelCallCancelledException;
@@ -20,6 +25,11 @@ import dev.flightdeck.daemon.store.RunRepository;
 import dev.flightdeck.daemon.tool.ToolExecutor;
 import dev.flightdeck.daemon.tool.ToolOutcome;
 
+import dev.flightdeck.daemon.cost.PriceTable;
+import dev.flightdeck.daemon.model.Usage;
+
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -48,9 +58,23 @@ public final class AgentLoop {
     private final BundleRegistry bundles;
     private final ModelProviders providers;
     private final ToolExecutor tools;
+    private final PriceTable prices;
+    private final Clock clock;
 
     public AgentLoop(RunRepository runs, RunEventRepository events, EventCodec codec, EventLog log,
                      BundleRegistry bundles, ModelProviders providers, ToolExecutor tools) {
+        this(runs, events, codec, log, bundles, providers, tools, PriceTable.EMPTY, Clock.systemUTC());
+    }
+
+    /**
+     * @param prices model prices, for the cost of each call and the {@code max_cost_usd} guardrail
+     * @param clock  for the {@code max_wall_time_seconds} guardrail
+     */
+    public AgentLoop(RunRepository runs, RunEventRepository events, EventCodec codec, EventLog log,
+                     BundleRegistry bundles, ModelProviders providers, ToolExecutor tools, PriceTable prices,
+                     Clock clock) {
+        this.prices = prices;
+        this.clock = clock;
         this.runs = runs;
         this.events = events;
         this.codec = codec;
@@ -120,6 +144,9 @@ public final class AgentLoop {
                 if (control.abandonNow()) {
                     return Outcome.PAUSED;
                 }
+                if (progress.started() && wallTimeTripped()) {
+                    continue;
+                }
                 if (!progress.started()) {
                     append(0, new EventPayload.RunStarted(run.bundleName(), run.bundleVersion(), run.tenant(), run.input()));
                     continue;
@@ -128,6 +155,10 @@ public final class AgentLoop {
                     if (!callModel()) {
                         return Outcome.PAUSED;
                     }
+                    continue;
+                }
+                if (progress.lastResponse().map(r -> !r.message().toolCalls().isEmpty()).orElse(false)
+                        && afterResponseTripped()) {
                     continue;
                 }
                 Optional<RunProgress.CallState> open = progress.nextOpenCall();
@@ -155,14 +186,145 @@ public final class AgentLoop {
                     finish(RunStatus.FAILED, TerminalReason.STEP_LIMIT, message, "");
                     continue;
                 }
+                if (beforeCallTripped()) {
+                    continue;
+                }
                 requestModel();
             }
         }
 
-        private void requestModel() {
-            List<ChatMessage> newMessages = progress.steps() == 0
+        private List<ChatMessage> newMessages() {
+            return progress.steps() == 0
                     ? List.of(ChatMessage.system(SystemPrompt.render(spec.systemPrompt(), run)), ChatMessage.user(run.input()))
                     : progress.pendingMessages();
+        }
+
+        // ------------------------------------------------------------ guardrails (invariant 3)
+
+        /** Wall time since the run started, against {@code max_wall_time_seconds}. */
+        private boolean wallTimeTripped() {
+            long limit = spec.limits().maxWallTimeMs();
+            if (limit <= 0 || run.startedAt() == null) {
+                return false;
+            }
+            long elapsed = Duration.between(run.startedAt(), clock.instant()).toMillis();
+            if (elapsed < limit) {
+                return false;
+            }
+            trip(TerminalReason.TIMED_OUT, RunStatus.FAILED, seconds(limit), seconds(elapsed),
+                    "timed out after " + seconds(elapsed) + " (max_wall_time_seconds = " + limit / 1000 + ")");
+            return true;
+        }
+
+        private boolean timedOut() {
+            long limit = spec.limits().maxWallTimeMs();
+            return limit > 0 && run.startedAt() != null
+                    && Duration.between(run.startedAt(), clock.instant()).toMillis() >= limit;
+        }
+
+        /** Before a model call: its worst case must fit in what is left of max_tokens and max_cost_usd. */
+        private boolean beforeCallTripped() {
+            long maxTokens = spec.limits().maxTokens();
+            long maxCost = spec.limits().maxCostMicros();
+            if (maxTokens <= 0 && maxCost <= 0) {
+                return false;
+            }
+            List<ChatMessage> conversation = new java.util.ArrayList<>(progress.sentConversation());
+            conversation.addAll(newMessages());
+            CallEstimate next = CallEstimate.of(conversation, spec.tools(), spec.model().parametersJson());
+            int call = progress.steps() + 1;
+            String worst = next.worstCaseTokens() + " tokens (about " + next.inputTokens() + " input + "
+                    + next.maxOutputTokens() + " max output)";
+            if (maxTokens > 0) {
+                long spent = run.usage().totalTokens();
+                if (spent + next.worstCaseTokens() > maxTokens) {
+                    trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, maxTokens + " tokens",
+                            (spent + next.worstCaseTokens()) + " tokens (" + spent + " spent + " + next.worstCaseTokens()
+                                    + " worst case of the next call)",
+                            "stopped before model call " + call + ": it could use " + worst + " on top of the "
+                                    + spent + " tokens spent, more than max_tokens = " + maxTokens);
+                    return true;
+                }
+            }
+            if (maxCost > 0) {
+                String provider = spec.model().provider();
+                String model = spec.model().model();
+                var price = prices.find(provider, model);
+                if (price.isEmpty() || !run.usage().priced()) {
+                    trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, usd(maxCost), "unpriced",
+                            "stopped before model call " + call + ": model " + provider + "/" + model
+                                    + " is unpriced (no entry in the daemon.yaml price table), so its cost cannot be"
+                                    + " kept within max_cost_usd = " + usd(maxCost));
+                    return true;
+                }
+                long spent = run.usage().costMicros();
+                long worstCost = price.get().costMicros(next.inputTokens(), 0, next.maxOutputTokens());
+                if (worstCost > Long.MAX_VALUE - spent || spent + worstCost > maxCost) {
+                    trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, usd(maxCost),
+                            usd(spent + worstCost) + " (" + usd(spent) + " spent + " + usd(worstCost)
+                                    + " worst case of the next call)",
+                            "stopped before model call " + call + ": it could cost " + usd(worstCost) + " (" + worst
+                                    + ") on top of the " + usd(spent) + " spent, more than max_cost_usd = "
+                                    + usd(maxCost));
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * After an answer that asks for tools (so the run would go on): the totals must still be
+         * within the limits, and the model must not be going round in circles.
+         */
+        private boolean afterResponseTripped() {
+            long maxTokens = spec.limits().maxTokens();
+            long spentTokens = run.usage().totalTokens();
+            if (maxTokens > 0 && spentTokens > maxTokens) {
+                trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, maxTokens + " tokens", spentTokens + " tokens",
+                        "stopped after model call " + progress.steps() + ": the run has used " + spentTokens
+                                + " tokens, more than max_tokens = " + maxTokens);
+                return true;
+            }
+            long maxCost = spec.limits().maxCostMicros();
+            long spentCost = run.usage().costMicros();
+            if (maxCost > 0 && spentCost > maxCost) {
+                trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, usd(maxCost), usd(spentCost),
+                        "stopped after model call " + progress.steps() + ": the run has cost " + usd(spentCost)
+                                + ", more than max_cost_usd = " + usd(maxCost));
+                return true;
+            }
+            int threshold = spec.limits().loopThreshold();
+            if (threshold <= 0) {
+                return false;
+            }
+            if (progress.sameOutputStreak() >= threshold) {
+                trip(TerminalReason.LOOP_DETECTED, RunStatus.FAILED, threshold + " identical answers in a row",
+                        progress.sameOutputStreak() + " identical answers in a row",
+                        "loop detected: the model gave the same answer " + progress.sameOutputStreak()
+                                + " times in a row: " + abbreviate(progress.lastOutput()) + " (loop_threshold = "
+                                + threshold + ")");
+                return true;
+            }
+            var repeated = progress.mostRepeatedCallOfLatestAnswer();
+            if (repeated.isPresent() && repeated.get().count() >= threshold) {
+                ToolCall c = repeated.get().call();
+                trip(TerminalReason.LOOP_DETECTED, RunStatus.FAILED, threshold + " identical tool calls",
+                        repeated.get().count() + " calls of " + c.toolName() + " with the same arguments",
+                        "loop detected: the model called tool \"" + c.toolName() + "\" " + repeated.get().count()
+                                + " times with the same arguments " + abbreviate(RunProgress.canonicalArguments(
+                                c.argumentsJson())) + " (loop_threshold = " + threshold + ")");
+                return true;
+            }
+            return false;
+        }
+
+        private void trip(TerminalReason reason, RunStatus status, String limit, String observed, String message) {
+            append(0, new EventPayload.GuardrailTripped(reason, limit, observed, message));
+            finish(status, reason, message, "");
+        }
+
+        private void requestModel() {
+            List<ChatMessage> newMessages = newMessages();
             int messageCount = progress.sentConversation().size() + newMessages.size();
             append(progress.steps() + 1, new EventPayload.ModelRequested(spec.model().provider(), spec.model().model(),
                     newMessages, messageCount, spec.tools().stream().map(ToolSpec::name).toList()));
@@ -173,15 +335,22 @@ public final class AgentLoop {
             List<OfferedTool> offered = spec.tools().stream()
                     .map(t -> new OfferedTool(t.name(), t.description(), t.parametersJson())).toList();
             ModelRequest request = new ModelRequest(spec.model().provider(), spec.model().model(),
-                    spec.model().parametersJson(), spec.model().scriptJson(), progress.sentConversation(), offered);
+                    spec.model().parametersJson(), spec.model().scriptJson(), progress.sentConversation(), offered,
+                    run.bundleName(), ModelTargets.of(spec.model()));
             try {
                 ModelReply reply = providers.get(spec.model().provider())
                         .call(request, () -> control.cancelRequest() != null || control.abandonNow()
-                                || Thread.currentThread().isInterrupted());
-                append(progress.steps(), new EventPayload.ModelResponded(spec.model().provider(), reply.model(),
-                        reply.message(), reply.finishReason(), reply.usage(), reply.latencyMs(), reply.attempts()));
+                                || Thread.currentThread().isInterrupted() || timedOut());
+                // Priced by the provider and model that actually answered (a fallback may have served the call).
+                String answeredBy = reply.provider().isEmpty() ? spec.model().provider() : reply.provider();
+                Usage usage = prices.price(answeredBy, reply.model(), reply.usage());
+                append(progress.steps(), new EventPayload.ModelResponded(answeredBy, reply.model(),
+                        reply.message(), reply.finishReason(), usage, reply.latencyMs(), reply.attempts()));
                 return true;
             } catch (ModelCallCancelledException e) {
+                if (timedOut() && !control.abandonNow()) {
+                    return true; // the loop's next safe point ends the run TIMED_OUT
+                }
                 // A cancelled run is finished at the loop's next safe point; otherwise we are stopping.
                 return control.cancelRequest() != null && !control.abandonNow();
             } catch (ModelCallException e) {
@@ -204,45 +373,77 @@ public final class AgentLoop {
                         "bundle policy for tool \"" + tool.name() + "\": " + tool.policy().name().toLowerCase(java.util.Locale.ROOT)));
                 return null;
             }
-            switch (c.policy) {
-                case DENY -> {
-                    append(step, new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
-                            ToolExecutor.errorJson("denied by policy"), true, 0));
+            if (c.pendingApprovalId != null) {
+                return Outcome.WAITING; // asked already; a decision re-schedules the run
+            }
+            if (c.policy == ToolPolicy.DENY) {
+                append(step, new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
+                        ToolExecutor.errorJson("denied by policy"), true, 0));
+                return null;
+            }
+            EventPayload.ApprovalDecided ambiguous = c.freshAmbiguousDecision();
+            if (ambiguous != null) {
+                return decideAmbiguous(tool, c, ambiguous);
+            }
+            if (c.interrupted()) {
+                if (!tool.idempotent()) {
+                    return gate(c, tool, ApprovalKind.AMBIGUOUS_TOOL_CALL, "ambiguous tool call: the daemon stopped "
+                            + "while it was executing, and the tool is not idempotent");
+                }
+                execute(tool, c, c.startedArgumentsJson); // harmless to repeat, with the same arguments
+                return null;
+            }
+            if (c.policy == ToolPolicy.ALLOW) {
+                execute(tool, c, c.call.argumentsJson());
+                return null;
+            }
+            // ASK
+            EventPayload.ApprovalDecided d = c.gatedDecision;
+            if (d == null) {
+                return gate(c, tool, ApprovalKind.GATED_TOOL_CALL, "bundle policy for tool \"" + tool.name() + "\": ask");
+            }
+            if (d.decision() == ApprovalDecision.REJECT) {
+                append(step, new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
+                        ToolExecutor.errorJson("rejected by " + d.reviewer() + ": " + d.reason()), true, 0));
+                return null;
+            }
+            execute(tool, c, d.decision() == ApprovalDecision.APPROVE_WITH_EDITS
+                    ? d.editedArgumentsJson() : c.call.argumentsJson());
+            return null;
+        }
+
+        /** Acts on a reviewer's decision about a call whose effect was unknown after a crash. */
+        private Outcome decideAmbiguous(ToolSpec tool, RunProgress.CallState c, EventPayload.ApprovalDecided d) {
+            switch (d.decision()) {
+                case RETRY -> {
+                    execute(tool, c, c.startedArgumentsJson);
                     return null;
                 }
-                case ALLOW -> {
-                    if (c.interrupted() && !tool.idempotent() && c.decision == null) {
-                        return gate(c, "ambiguous tool call: the daemon stopped while it was executing, and the "
-                                + "tool is not idempotent");
-                    }
-                    execute(tool, c, c.call.argumentsJson());
+                case RECORD_RESULT -> {
+                    append(progress.steps(), new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
+                            d.manualResultJson(), false, 0));
                     return null;
                 }
-                case ASK -> {
-                    if (c.decision == null) {
-                        return gate(c, "bundle policy for tool \"" + tool.name() + "\": ask");
-                    }
-                    if (c.decision.decision() == ApprovalDecision.REJECT) {
-                        append(step, new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
-                                ToolExecutor.errorJson("rejected by " + c.decision.reviewer() + ": " + c.decision.reason()),
-                                true, 0));
-                        return null;
-                    }
-                    String args = c.decision.decision() == ApprovalDecision.APPROVE_WITH_EDITS
-                            ? c.decision.editedArgumentsJson() : c.call.argumentsJson();
-                    execute(tool, c, args);
-                    return null;
+                case FAIL_RUN -> {
+                    fail("failed by " + d.reviewer() + " after an ambiguous call of " + c.call.toolName()
+                            + (d.reason().isEmpty() ? "" : ": " + d.reason()));
+                    return Outcome.FINISHED;
                 }
-                default -> throw new IllegalStateException("unhandled policy " + c.policy);
+                default -> throw new IllegalStateException(d.decision() + " does not answer an ambiguous tool call");
             }
         }
 
-        /** Asks for a human decision once; the run then waits holding no thread. */
-        private Outcome gate(RunProgress.CallState c, String reason) {
-            if (!c.approvalRequested) {
-                append(progress.steps(), new EventPayload.ApprovalRequested(
-                        "apr_" + run.runId() + "_" + c.call.callId(), c.call, reason));
-            }
+        /** Asks for a human decision; the run then waits holding no thread. */
+        private Outcome gate(RunProgress.CallState c, ToolSpec tool, ApprovalKind kind, String reason) {
+            String approvalId = "apr_" + run.runId() + "_" + c.call.callId()
+                    + (kind == ApprovalKind.AMBIGUOUS_TOOL_CALL ? "_attempt" + c.attempts : "");
+            ToolCall shown = kind == ApprovalKind.AMBIGUOUS_TOOL_CALL && c.startedArgumentsJson != null
+                    ? new ToolCall(c.call.callId(), c.call.toolName(), c.startedArgumentsJson) : c.call;
+            ApprovalRecord approval = ApprovalRecord.pending(approvalId, run.runId(), run.tenant(), run.bundleName(),
+                    run.bundleVersion(), progress.steps(), c.call.callId(), c.call.toolName(), shown.argumentsJson(),
+                    c.policy, reason, kind, null, tool.parametersJson());
+            append(progress.steps(), new EventPayload.ApprovalRequested(approvalId, shown, reason, kind),
+                    new ApprovalWrite.Insert(approval));
             return Outcome.WAITING;
         }
 
@@ -251,9 +452,20 @@ public final class AgentLoop {
             String idempotencyKey = run.runId() + "/" + call.callId();
             append(progress.steps(), new EventPayload.ToolCallStarted(call, idempotencyKey, c.attempts + 1));
             ToolOutcome outcome = tools.execute(tool.name(), tool.implementation(), tool.parametersJson(), argumentsJson,
-                    idempotencyKey);
+                    toolTimeoutMs(tool), idempotencyKey);
             append(progress.steps(), new EventPayload.ToolCallFinished(call.callId(), call.toolName(), outcome.resultJson(),
                     outcome.isError(), outcome.latencyMs()));
+        }
+
+        /** The tool's timeout, but no longer than the run's remaining wall time (then the run times out). */
+        private long toolTimeoutMs(ToolSpec tool) {
+            long timeout = tool.effectiveTimeoutMs(spec.limits());
+            long wall = spec.limits().maxWallTimeMs();
+            if (wall > 0 && run.startedAt() != null) {
+                long left = wall - Duration.between(run.startedAt(), clock.instant()).toMillis();
+                timeout = Math.min(timeout, Math.max(1, left));
+            }
+            return timeout;
         }
 
         void cancel(EventPayload.CancelRequested request) {
@@ -272,9 +484,28 @@ public final class AgentLoop {
         }
 
         private void append(int step, EventPayload payload) {
-            run = log.append(run, step, payload).run();
+            append(step, payload, null);
+        }
+
+        private void append(int step, EventPayload payload, ApprovalWrite approvalWrite) {
+            run = log.append(run, step, payload, approvalWrite).run();
             progress.apply(payload);
         }
+    }
+
+    /** Micro-dollars as US dollars, e.g. 1500 -> "$0.0015", 500000 -> "$0.50". */
+    static String usd(long micros) {
+        java.math.BigDecimal v = java.math.BigDecimal.valueOf(micros, 6).stripTrailingZeros();
+        return "$" + (v.scale() < 2 ? v.setScale(2) : v).toPlainString();
+    }
+
+    /** Milliseconds as seconds, e.g. 1500 -> "1.5 s". */
+    static String seconds(long ms) {
+        return java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + " s";
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "…";
     }
 
     private static String steps(int n) {

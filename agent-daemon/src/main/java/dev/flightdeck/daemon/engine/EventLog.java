@@ -1,13 +1,18 @@
 package dev.flightdeck.daemon.engine;
 
 import dev.flightdeck.client.HashChain;
+import dev.flightdeck.daemon.approval.ApprovalRecord;
+import dev.flightdeck.daemon.approval.ApprovalWrite;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
+import dev.flightdeck.daemon.store.ApprovalRepository;
 import dev.flightdeck.daemon.store.RunEventRepository;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -20,8 +25,16 @@ public final class EventLog {
     private final EventCodec codec;
     private final RunFeed feed;
     private final Clock clock;
+    private final ApprovalRepository approvals;
 
     public EventLog(RunEventRepository events, EventCodec codec, RunFeed feed, Clock clock) {
+        this(events, null, codec, feed, clock);
+    }
+
+    /** @param approvals where approval rows are read back to tell watchers (null: no approvals) */
+    public EventLog(RunEventRepository events, ApprovalRepository approvals, EventCodec codec, RunFeed feed,
+                    Clock clock) {
+        this.approvals = approvals;
         this.events = events;
         this.codec = codec;
         this.feed = feed;
@@ -38,6 +51,14 @@ public final class EventLog {
      * @return the committed event and the run row after it
      */
     public Appended append(RunRecord run, int step, EventPayload payload) {
+        return append(run, step, payload, null);
+    }
+
+    /**
+     * Appends {@code payload} and applies {@code approvalWrite} (may be null) in the same
+     * transaction. A {@code run_finished} event also closes the run's pending approvals.
+     */
+    public Appended append(RunRecord run, int step, EventPayload payload, ApprovalWrite approvalWrite) {
         // Millisecond precision: the stored timestamp and the hashed text must say the same instant.
         Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         long sequence = run.lastSequence() + 1;
@@ -46,8 +67,28 @@ public final class EventLog {
         RunEventRecord event = new RunEventRecord(run.runId(), sequence, step, at, payload.type(),
                 codec.payloadJson(payload), canonical, run.lastHash(), hash);
         RunRecord updated = RunProjection.apply(run, step, payload, at).withLastEvent(sequence, hash);
-        events.append(event, updated);
+        List<ApprovalWrite> writes = new ArrayList<>();
+        if (approvalWrite != null) {
+            writes.add(approvalWrite.at(at));
+        }
+        List<ApprovalRecord> closing = List.of();
+        if (payload instanceof EventPayload.RunFinished f && approvals != null) {
+            closing = approvals.pendingOf(run.runId());
+            if (!closing.isEmpty()) {
+                writes.add(new ApprovalWrite.CloseOpen(run.runId(), "the run ended " + f.status().name()
+                        + " before a decision", at));
+            }
+        }
+        events.append(event, updated, writes);
         feed.eventCommitted(event);
+        if (approvals != null) {
+            if (approvalWrite instanceof ApprovalWrite.Insert i) {
+                approvals.find(i.approval().approvalId()).ifPresent(feed::approvalChanged);
+            } else if (approvalWrite instanceof ApprovalWrite.Decide d) {
+                approvals.find(d.approvalId()).ifPresent(feed::approvalChanged);
+            }
+            closing.forEach(a -> approvals.find(a.approvalId()).ifPresent(feed::approvalChanged));
+        }
         if (changedForWatchers(run, updated)) {
             feed.runChanged(updated);
         }

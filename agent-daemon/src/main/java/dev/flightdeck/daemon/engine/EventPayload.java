@@ -1,5 +1,7 @@
 package dev.flightdeck.daemon.engine;
 
+import dev.flightdeck.daemon.approval.ApprovalDecision;
+import dev.flightdeck.daemon.approval.ApprovalKind;
 import dev.flightdeck.daemon.bundle.ToolPolicy;
 import dev.flightdeck.daemon.model.ChatMessage;
 import dev.flightdeck.daemon.model.ModelAttempt;
@@ -43,12 +45,17 @@ public sealed interface EventPayload {
     }
 
     /** A gated call waits for a human; the run holds no thread meanwhile. */
-    record ApprovalRequested(String approvalId, ToolCall call, String reason) implements EventPayload {
+    record ApprovalRequested(String approvalId, ToolCall call, String reason, ApprovalKind kind)
+            implements EventPayload {
     }
 
-    /** A human decided an approval. */
+    /**
+     * A human decided an approval. {@code editedArgumentsJson} is set for APPROVE_WITH_EDITS,
+     * {@code manualResultJson} for RECORD_RESULT (both "" otherwise); {@code requestId} is the
+     * client's request id ("" when none).
+     */
     record ApprovalDecided(String approvalId, ApprovalDecision decision, String editedArgumentsJson, String reviewer,
-                           String reason) implements EventPayload {
+                           String reason, String manualResultJson, String requestId) implements EventPayload {
     }
 
     /** A tool call is about to execute; committed before it runs. */

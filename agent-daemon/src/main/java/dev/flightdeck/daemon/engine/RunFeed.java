@@ -1,5 +1,6 @@
 package dev.flightdeck.daemon.engine;
 
+import dev.flightdeck.daemon.approval.ApprovalRecord;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
 import org.slf4j.Logger;
@@ -30,6 +31,12 @@ public final class RunFeed {
         void onRun(RunRecord run);
     }
 
+    /** Told that an approval was created, decided or closed. */
+    @FunctionalInterface
+    public interface ApprovalListener {
+        void onApproval(ApprovalRecord approval);
+    }
+
     /** Stops a listener. */
     @FunctionalInterface
     public interface Registration extends AutoCloseable {
@@ -39,6 +46,7 @@ public final class RunFeed {
 
     private final Map<String, Set<EventListener>> eventListeners = new ConcurrentHashMap<>();
     private final Set<RunListener> runListeners = new CopyOnWriteArraySet<>();
+    private final Set<ApprovalListener> approvalListeners = new CopyOnWriteArraySet<>();
 
     public Registration onEvents(String runId, EventListener listener) {
         eventListeners.computeIfAbsent(runId, k -> new CopyOnWriteArraySet<>()).add(listener);
@@ -51,6 +59,21 @@ public final class RunFeed {
     public Registration onRuns(RunListener listener) {
         runListeners.add(listener);
         return () -> runListeners.remove(listener);
+    }
+
+    public Registration onApprovals(ApprovalListener listener) {
+        approvalListeners.add(listener);
+        return () -> approvalListeners.remove(listener);
+    }
+
+    void approvalChanged(ApprovalRecord approval) {
+        for (ApprovalListener l : approvalListeners) {
+            try {
+                l.onApproval(approval);
+            } catch (RuntimeException e) {
+                LOG.warn("approval listener failed", e);
+            }
+        }
     }
 
     void eventCommitted(RunEventRecord event) {

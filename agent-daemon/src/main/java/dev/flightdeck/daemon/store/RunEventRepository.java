@@ -1,5 +1,6 @@
 package dev.flightdeck.daemon.store;
 
+import dev.flightdeck.daemon.approval.ApprovalWrite;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
 
@@ -23,6 +24,14 @@ public final class RunEventRepository {
      * the run's stored last sequence is {@code event.sequence() - 1}.
      */
     public void append(RunEventRecord event, RunRecord updatedRun) {
+        append(event, updatedRun, List.of());
+    }
+
+    /**
+     * Appends {@code event}, writes {@code updatedRun} and applies {@code approvalWrites} in ONE
+     * transaction: an approval and its decision are never out of step with the run's history.
+     */
+    public void append(RunEventRecord event, RunRecord updatedRun, List<ApprovalWrite> approvalWrites) {
         db.inTransaction(c -> {
             RunRepository.updateProjection(c, updatedRun, event.sequence() - 1);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_events (run_id, sequence, step, occurred_at, "
@@ -37,6 +46,9 @@ public final class RunEventRepository {
                 ps.setString(8, event.prevHash());
                 ps.setString(9, event.hash());
                 ps.executeUpdate();
+            }
+            for (ApprovalWrite w : approvalWrites) {
+                ApprovalRepository.apply(c, w);
             }
             return null;
         });

@@ -121,6 +121,115 @@ public final class RunRepository {
         });
     }
 
+    /** Statuses of runs the scheduler may start: queued, or running with no worker (resumed). */
+    private static final String RUNNABLE = "('QUEUED','RUNNING')";
+    private static final String TERMINAL = "('SUCCEEDED','FAILED','CANCELLED')";
+    /** A run with an approval still waiting for a human is never deleted, whatever its status. */
+    private static final String NO_PENDING_APPROVAL =
+            " AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.run_id = runs.run_id AND a.state = 'PENDING')";
+
+    /** Tenants that have runs stored QUEUED or RUNNING, sorted. */
+    public List<String> tenantsWithRunnableRuns() {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT DISTINCT tenant FROM runs WHERE status IN " + RUNNABLE + " ORDER BY tenant");
+                 ResultSet rs = ps.executeQuery()) {
+                List<String> tenants = new ArrayList<>();
+                while (rs.next()) {
+                    tenants.add(rs.getString(1));
+                }
+                return tenants;
+            }
+        });
+    }
+
+    /** The oldest QUEUED or RUNNING run of {@code tenant} whose id is not in {@code excluded}. */
+    public Optional<String> oldestRunnable(String tenant, java.util.Collection<String> excluded) {
+        String notIn = excluded.isEmpty() ? ""
+                : " AND run_id NOT IN (" + excluded.stream().map(x -> "?").collect(Collectors.joining(",")) + ")";
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT run_id FROM runs WHERE status IN " + RUNNABLE
+                    + " AND tenant = ?" + notIn + " ORDER BY run_id LIMIT 1")) {
+                ps.setString(1, tenant);
+                int i = 2;
+                for (String id : excluded) {
+                    ps.setString(i++, id);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
+    /** Ids of terminal runs that finished before {@code cutoff}, oldest first, at most {@code limit}. */
+    public List<String> terminalFinishedBefore(java.time.Instant cutoff, int limit) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT run_id FROM runs WHERE status IN " + TERMINAL
+                    + " AND finished_at < ?" + NO_PENDING_APPROVAL + " ORDER BY run_id LIMIT ?")) {
+                ps.setObject(1, Database.toDb(cutoff));
+                ps.setInt(2, limit);
+                List<String> ids = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
+                }
+                return ids;
+            }
+        });
+    }
+
+    /** What deleting one run removed. */
+    public record Deleted(boolean deleted, long events) {
+    }
+
+    /**
+     * Deletes a terminal run that finished before {@code cutoff}, with all its events and its
+     * (decided or closed) approvals, in one transaction. A run that is not (or no longer) terminal and old enough is left alone.
+     */
+    public Deleted deleteTerminal(String runId, java.time.Instant cutoff) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement check = c.prepareStatement("SELECT run_id FROM runs WHERE run_id = ? AND status IN "
+                    + TERMINAL + " AND finished_at < ?" + NO_PENDING_APPROVAL + " FOR UPDATE")) {
+                check.setString(1, runId);
+                check.setObject(2, Database.toDb(cutoff));
+                try (ResultSet rs = check.executeQuery()) {
+                    if (!rs.next()) {
+                        return new Deleted(false, 0);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM approvals WHERE run_id = ?")) {
+                ps.setString(1, runId);
+                ps.executeUpdate();
+            }
+            long events;
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM run_events WHERE run_id = ?")) {
+                ps.setString(1, runId);
+                events = ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM runs WHERE run_id = ?")) {
+                ps.setString(1, runId);
+                ps.executeUpdate();
+            }
+            return new Deleted(true, events);
+        });
+    }
+
+    /** How many events the run has (for a dry-run prune). */
+    public long eventCount(String runId) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM run_events WHERE run_id = ?")) {
+                ps.setString(1, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
     static Optional<RunRecord> find(Connection c, String runId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM runs WHERE run_id = ?")) {
             ps.setString(1, runId);

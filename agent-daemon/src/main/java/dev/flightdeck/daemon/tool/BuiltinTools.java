@@ -20,6 +20,9 @@ public final class BuiltinTools {
     public static final String LOOKUP_ORDER = "builtin:lookup_order";
     public static final String GET_REFUND_POLICY = "builtin:get_refund_policy";
     public static final String CHECK_REFUND_ELIGIBILITY = "builtin:check_refund_eligibility";
+    /** Waits, then answers: a deliberately slow tool for trying tool timeouts and cancellation. */
+    public static final String WAIT = "builtin:wait";
+    static final long MAX_WAIT_MS = 600_000;
 
     /** "Today" for the demo data: fixed so results never depend on the clock. */
     static final LocalDate REFERENCE_DAY = LocalDate.of(2026, 11, 20);
@@ -37,7 +40,7 @@ public final class BuiltinTools {
     }
 
     public static List<Tool> all() {
-        return List.of(new LookupOrder(), new GetRefundPolicy(), new CheckRefundEligibility());
+        return List.of(new LookupOrder(), new GetRefundPolicy(), new CheckRefundEligibility(), new Wait());
     }
 
     /** A fake order, a pure function of its id. The demo bundle's order is pinned so its story holds. */
@@ -109,6 +112,32 @@ public final class BuiltinTools {
         @Override
         public JsonNode execute(JsonNode arguments) throws ToolFailure {
             return order(requiredText(arguments, "order_id"));
+        }
+    }
+
+    /** {@code {"ms": N}}: sleeps N milliseconds (at most 10 minutes), then answers {@code {"waited_ms": N}}. */
+    static final class Wait implements Tool {
+        @Override
+        public String implementation() {
+            return WAIT;
+        }
+
+        @Override
+        public String argumentsSchemaJson() {
+            return "{\"type\":\"object\",\"properties\":{\"ms\":{\"type\":\"integer\",\"minimum\":0,"
+                    + "\"maximum\":" + MAX_WAIT_MS + "}},\"required\":[\"ms\"]}";
+        }
+
+        @Override
+        public JsonNode execute(JsonNode arguments) throws ToolFailure {
+            long ms = arguments.path("ms").asLong();
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ToolFailure("interrupted after less than " + ms + " ms");
+            }
+            return JSON.createObjectNode().put("waited_ms", ms);
         }
     }
 

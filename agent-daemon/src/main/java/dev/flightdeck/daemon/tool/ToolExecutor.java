@@ -12,6 +12,12 @@ import com.networknt.schema.ValidationMessage;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -25,6 +31,12 @@ public final class ToolExecutor {
     private final ToolRegistry registry;
     private final JsonSchemaFactory schemas = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private final Map<String, JsonSchema> compiled = new ConcurrentHashMap<>();
+    /** Runs calls that have a timeout; a tool that ignores its interrupt only keeps its own thread busy. */
+    private final ExecutorService callers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "tool-call");
+        t.setDaemon(true);
+        return t;
+    });
 
     public ToolExecutor(ToolRegistry registry) {
         this.registry = registry;
@@ -36,12 +48,24 @@ public final class ToolExecutor {
      * @param declaredSchemaJson the bundle's JSON Schema for the tool's arguments
      */
     public ToolOutcome execute(String toolName, String implementation, String declaredSchemaJson, String argumentsJson) {
-        return execute(toolName, implementation, declaredSchemaJson, argumentsJson, "");
+        return execute(toolName, implementation, declaredSchemaJson, argumentsJson, 0);
     }
 
-    /** As {@link #execute(String, String, String, String)}, handing the tool the call's idempotency key. */
+    /**
+     * Like {@link #execute(String, String, String, String)}, but a call that takes longer than
+     * {@code timeoutMs} (0 = no limit) is interrupted and answers {@code {"error":"timed out after N s"}}.
+     */
     public ToolOutcome execute(String toolName, String implementation, String declaredSchemaJson, String argumentsJson,
-                               String idempotencyKey) {
+                               long timeoutMs) {
+        return execute(toolName, implementation, declaredSchemaJson, argumentsJson, timeoutMs, "");
+    }
+
+    /**
+     * Like {@link #execute(String, String, String, String, long)}, handing the tool the call's
+     * idempotency key (the same on every attempt of one call, e.g. a retry after a crash).
+     */
+    public ToolOutcome execute(String toolName, String implementation, String declaredSchemaJson, String argumentsJson,
+                               long timeoutMs, String idempotencyKey) {
         long started = System.nanoTime();
         try {
             Tool tool = registry.find(implementation)
@@ -50,7 +74,8 @@ public final class ToolExecutor {
             JsonNode args = parseArguments(argumentsJson);
             validate(toolName, declaredSchemaJson, args);
             validate(toolName, tool.argumentsSchemaJson(), args);
-            JsonNode result = tool.execute(args, idempotencyKey);
+            JsonNode result = timeoutMs > 0 ? withTimeout(tool, args, idempotencyKey, timeoutMs)
+                    : tool.execute(args, idempotencyKey);
             return new ToolOutcome(JSON.writeValueAsString(result), false, elapsedMs(started));
         } catch (ToolFailure e) {
             return error(e.getMessage(), started);
@@ -59,6 +84,30 @@ public final class ToolExecutor {
         } catch (RuntimeException e) {
             return error("tool \"" + toolName + "\" failed: " + e, started);
         }
+    }
+
+    /** Runs the call on a tool thread and stops waiting (and interrupts it) after {@code timeoutMs}. */
+    private JsonNode withTimeout(Tool tool, JsonNode args, String idempotencyKey, long timeoutMs) throws ToolFailure {
+        Future<JsonNode> call = callers.submit(() -> tool.execute(args, idempotencyKey));
+        try {
+            return call.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw new ToolFailure("timed out after " + duration(timeoutMs));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ToolFailure f) {
+                throw f;
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
+        } catch (InterruptedException e) {
+            call.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ToolFailure("interrupted");
+        }
+    }
+
+    private static String duration(long ms) {
+        return ms % 1000 == 0 ? (ms / 1000) + " s" : ms + " ms";
     }
 
     /** The error result given back to the model, e.g. for a call denied by policy. */

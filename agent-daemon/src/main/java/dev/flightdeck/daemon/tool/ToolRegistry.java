@@ -16,9 +16,19 @@ public final class ToolRegistry {
                 .collect(Collectors.toUnmodifiableMap(Tool::implementation, Function.identity()));
     }
 
-    /** The registry of the built-in tools. */
+    /** The registry of the built-in tools; {@code builtin:issue_refund} keeps no ledger. */
     public static ToolRegistry builtins() {
-        return new ToolRegistry(BuiltinTools.all());
+        return builtins(null);
+    }
+
+    /**
+     * The registry of the built-in tools, with {@code builtin:issue_refund} recording refunds in
+     * {@code <dataDir>/demo-refunds.jsonl} (no ledger when {@code dataDir} is null).
+     */
+    public static ToolRegistry builtins(java.nio.file.Path dataDir) {
+        List<Tool> tools = new java.util.ArrayList<>(BuiltinTools.all());
+        tools.add(new IssueRefund(dataDir == null ? null : dataDir.resolve(IssueRefund.LEDGER_FILE)));
+        return new ToolRegistry(tools);
     }
 
     /** Implementation names, e.g. for constructing the bundle parser. */

@@ -31,7 +31,8 @@ class CliWithoutDaemonTest {
                 List.of("watch", "run-1"),
                 List.of("cancel", "run-1", "--reason", "test"),
                 List.of("bundle", "list"),
-                List.of("bundle", "show", "support-refund"));
+                List.of("bundle", "show", "support-refund"),
+                List.of("prune", "--older-than", "30d", "--dry-run"));
         for (List<String> command : commands) {
             String[] args = concat(command, "--data-dir", dir.toString());
             Cli.Result r = Cli.run(args);
@@ -134,6 +135,31 @@ class CliWithoutDaemonTest {
         assertThat(r.err()).as("%s", r).startsWith("flightdeck: ").contains(message).contains(hint);
         assertThat(r.err().lines()).as("%s", r).hasSize(1);
         assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void pruneRejectsAnUnreadableAgeBeforeLookingForADaemon() {
+        for (String age : List.of("30", "0d", "-1d", "thirty days", "5w")) {
+            Cli.Result r = Cli.run("prune", "--older-than", age, "--data-dir", dir.toString());
+            assertThat(r.exitCode()).as("%s: %s", age, r).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).isEqualTo("flightdeck: --older-than: expected a positive age such as 30d, 12h, 90m or "
+                    + "3600s, got \"" + age + "\"" + System.lineSeparator());
+        }
+    }
+
+    @Test
+    void aMalformedDaemonYamlStopsTheDaemonWithOneLineNamingTheLocation() throws IOException {
+        Files.writeString(dir.resolve("daemon.yaml"), "prices:\n  - {provider: openai, model: gpt-4o, "
+                + "input_per_million_usd: 2.5, output_per_million_usd: ten}\n");
+
+        Cli.Result r = Cli.run("daemon", "--data-dir", dir.toString());
+
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
+        assertThat(r.err()).isEqualTo(dir.toAbsolutePath().resolve("daemon.yaml") + ": prices[0].output_per_million_usd: "
+                + "expected a number of US dollars per million tokens, got \"ten\"" + System.lineSeparator());
+        assertThat(r.out()).isEmpty();
+        assertThat(dir.resolve("daemon.json")).doesNotExist();
+        assertThat(dir.resolve("db")).doesNotExist();
     }
 
     private static String[] concat(List<String> command, String... more) {

@@ -110,7 +110,7 @@ class AgentLoopBehaviourTest {
         assertThat(client.getRun(runId).state()).isEqualTo(RunState.SUCCEEDED);
         assertThat(types(events)).doesNotContain("tool_call_started");
         RunEventInfo finished = events.stream().filter(e -> e.type().equals("tool_call_finished")).findFirst().orElseThrow();
-        assertThat(finished.detailsJson()).contains("denied by policy").contains("\"is_error\": true");
+        assertThat(finished.detailsJson()).contains("denied by policy").contains("\"is_error\" : true");
     }
 
     @Test
@@ -154,7 +154,7 @@ class AgentLoopBehaviourTest {
         assertThat(client.getRun(runId).state()).isEqualTo(RunState.SUCCEEDED);
         RunEventInfo result = events.stream().filter(e -> e.type().equals("tool_call_finished")).findFirst().orElseThrow();
         assertThat(result.detailsJson()).contains("invalid arguments for tool").contains("order_id")
-                .contains("\"is_error\": true");
+                .contains("\"is_error\" : true");
     }
 
     @Test

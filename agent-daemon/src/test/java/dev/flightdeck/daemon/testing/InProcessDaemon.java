@@ -37,9 +37,13 @@ public final class InProcessDaemon implements AutoCloseable {
     }
 
     public InProcessDaemon(DaemonSettings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    public InProcessDaemon(DaemonSettings settings, Clock clock) {
         this.dataDir = settings.dataDir();
         String name = InProcessServerBuilder.generateName();
-        this.assembly = new DaemonAssembly(settings, InProcessServerBuilder.forName(name), Clock.systemUTC());
+        this.assembly = new DaemonAssembly(settings, InProcessServerBuilder.forName(name), clock);
         try {
             assembly.start();
         } catch (IOException e) {

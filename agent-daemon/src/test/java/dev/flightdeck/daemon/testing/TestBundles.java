@@ -10,6 +10,11 @@ public final class TestBundles {
         return dev.flightdeck.daemon.bundle.BundleParser.demoBundleYaml();
     }
 
+    /** The approvals demo bundle {@code refund-with-approval}: issue_refund (policy ask) gated. */
+    public static String refundWithApproval() {
+        return dev.flightdeck.daemon.bundle.BundleParser.demoBundleYamls().get(1);
+    }
+
     /** A one-turn bundle that answers {@code answer} at once. */
     public static String answering(String name, String answer) {
         return scripted(name, 20, "allow", "    - text: \"" + answer + "\"\n");

@@ -13,9 +13,22 @@ class ToolExecutorTest {
     private final ObjectMapper json = new ObjectMapper();
 
     @Test
-    void registryExportsExactlyTheThreeDemoImplementations() {
+    void registryExportsExactlyTheDemoImplementationsAndTheSlowWaitTool() {
         assertThat(ToolRegistry.builtins().implementations()).containsExactlyInAnyOrder(
-                "builtin:lookup_order", "builtin:get_refund_policy", "builtin:check_refund_eligibility");
+                "builtin:lookup_order", "builtin:get_refund_policy", "builtin:check_refund_eligibility",
+                "builtin:issue_refund", "builtin:wait");
+    }
+
+    @Test
+    void aCallThatOverrunsItsTimeoutIsAnErrorResultAndOneWithinItIsNot() {
+        ToolOutcome slow = executor.execute("wait", "builtin:wait", "", "{\"ms\":60000}", 200);
+        ToolOutcome quick = executor.execute("wait", "builtin:wait", "", "{\"ms\":1}", 5_000);
+
+        assertThat(slow.isError()).isTrue();
+        assertThat(slow.resultJson()).isEqualTo("{\"error\":\"timed out after 200 ms\"}");
+        assertThat(slow.latencyMs()).isLessThan(10_000);
+        assertThat(quick.isError()).isFalse();
+        assertThat(quick.resultJson()).isEqualTo("{\"waited_ms\":1}");
     }
 
     @Test
