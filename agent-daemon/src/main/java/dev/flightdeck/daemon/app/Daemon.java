@@ -32,12 +32,17 @@ public final class Daemon {
     private final String version;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
+    public Daemon(Path dataDir, int port, int runWorkers, String version) {
+        this(dataDir, port, runWorkers, DaemonSettings.DEFAULT_MAX_RUNS_PER_TENANT, DaemonConfig.DEFAULT,
+                DaemonSettings.DEFAULT_DRAIN_TIME, version);
+    }
+
     public Daemon(Path dataDir, int port, int runWorkers, int maxRunsPerTenant, DaemonConfig config, String version) {
         this(dataDir, port, runWorkers, maxRunsPerTenant, config, DaemonSettings.DEFAULT_DRAIN_TIME, version);
     }
 
-    public Daemon(Path dataDir, int port, int runWorkers, int maxRunsPerTenant, DaemonConfig config,
-                  Duration drainTime, String version) {
+    public Daemon(Path dataDir, int port, int runWorkers, int maxRunsPerTenant, DaemonConfig config, Duration drainTime,
+                  String version) {
         this.maxRunsPerTenant = maxRunsPerTenant;
         this.config = config;
         this.dataDir = dataDir.toAbsolutePath();

@@ -18,6 +18,8 @@ import dev.flightdeck.daemon.engine.RunIds;
 import dev.flightdeck.daemon.engine.RunRetention;
 import dev.flightdeck.daemon.engine.RunScheduler;
 import dev.flightdeck.daemon.engine.RunService;
+import dev.flightdeck.daemon.model.HttpModelCaller;
+import dev.flightdeck.daemon.model.ModelProvider;
 import dev.flightdeck.daemon.model.ModelProviders;
 import dev.flightdeck.daemon.model.ScriptedProvider;
 import dev.flightdeck.daemon.store.ApprovalRepository;
@@ -39,6 +41,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.List;
@@ -127,7 +130,9 @@ public final class DaemonAssembly implements AutoCloseable {
             RunRepository runRows = new RunRepository(database);
             RunEventRepository eventRows = new RunEventRepository(database);
             ToolRegistry tools = ToolRegistry.builtins(settings.dataDir());
-            ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider()));
+            List<ModelProvider> modelProviders = new ArrayList<>();
+            modelProviders.add(new ScriptedProvider());
+            modelProviders.addAll(HttpModelCaller.forDaemon(settings.dataDir(), clock).providers());
             // Testing hook, off unless FLIGHTDECK_CALL_LEDGER is set (docs/durability.md).
             var ledger = CallLedger.fromEnvironment();
             if (ledger.isPresent()) {
@@ -135,8 +140,9 @@ public final class DaemonAssembly implements AutoCloseable {
                 List<dev.flightdeck.daemon.tool.Tool> all = new java.util.ArrayList<>(BuiltinTools.all());
                 all.add(ledger.get().recordCallTool());
                 tools = new ToolRegistry(all);
-                providers = new ModelProviders(List.of(ledger.get().recording(new ScriptedProvider())));
+                modelProviders = modelProviders.stream().map(p -> ledger.get().recording(p)).toList();
             }
+            ModelProviders providers = new ModelProviders(modelProviders);
             BundleRegistry bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
                     new BundleRepository(database), clock);
             EventCodec codec = new EventCodec();

@@ -32,7 +32,24 @@ final class BundleValidator {
             Set.of("format", "name", "description", "system_prompt", "tools", "model", "limits");
     private static final Set<String> TOOL_KEYS =
             Set.of("name", "description", "implementation", "policy", "idempotent", "parameters", "timeout_seconds");
-    private static final Set<String> MODEL_KEYS = Set.of("provider", "model", "parameters", "script");
+    /** Model keys of HTTP providers (everything but {@code scripted}); format v1 additions. */
+    private static final List<String> HTTP_KEYS =
+            List.of("base_url", "api_key", "max_attempts", "timeout_seconds", "rate_limit", "fallbacks");
+    private static final Set<String> MODEL_KEYS = Set.of("provider", "model", "parameters", "script",
+            "base_url", "api_key", "max_attempts", "timeout_seconds", "rate_limit", "fallbacks");
+    private static final Set<String> FALLBACK_KEYS = Set.of("provider", "model", "parameters",
+            "base_url", "api_key", "max_attempts", "timeout_seconds", "rate_limit");
+    private static final Set<String> RATE_LIMIT_KEYS = Set.of("requests_per_minute", "tokens_per_minute");
+    /** Base URL and key handle of an HTTP provider when the bundle names none. */
+    private static final Map<String, String> DEFAULT_BASE_URLS = Map.of(
+            "openai", "https://api.openai.com/v1", "anthropic", "https://api.anthropic.com");
+    private static final Map<String, String> DEFAULT_API_KEYS = Map.of(
+            "openai", "secret:OPENAI_API_KEY", "anthropic", "secret:ANTHROPIC_API_KEY");
+    static final int DEFAULT_MAX_ATTEMPTS = 3;
+    static final int MAX_MAX_ATTEMPTS = 10;
+    static final int DEFAULT_TIMEOUT_SECONDS = 60;
+    static final int MAX_TIMEOUT_SECONDS = 3600;
+    private static final Pattern SECRET_HANDLE = Pattern.compile("secret:[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Set<String> LIMIT_KEYS =
             Set.of("max_steps", "max_tokens", "max_cost_usd", "max_wall_time_seconds", "loop_threshold",
                     "tool_timeout_seconds");
@@ -297,6 +314,20 @@ final class BundleValidator {
             }
             script(script, scriptTree);
         }
+        boolean http = provider != null && providers.contains(provider) && !scripted;
+        if (scripted) {
+            for (String key : HTTP_KEYS) {
+                if (node.has(key)) {
+                    problem(Paths.key("model", key), "not used by provider \"scripted\" (it makes no HTTP calls)");
+                }
+            }
+        }
+        HttpFields httpFields = http ? httpFields(node, "model", provider) : null;
+        List<ModelSpec> fallbacks = new ArrayList<>();
+        ArrayNode fallbacksTree = nodes.arrayNode();
+        if (http) {
+            fallbacks(node.get("fallbacks"), fallbacks, fallbacksTree);
+        }
         if (problems.size() != before) {
             return null;
         }
@@ -304,7 +335,167 @@ final class BundleValidator {
         out.put("model", model);
         out.set("parameters", parameters);
         out.set("script", scriptTree);
-        return new ModelSpec(provider, model, CanonicalJson.write(parameters), CanonicalJson.write(scriptTree));
+        if (!http) {
+            // Scripted bundles keep exactly the canonical form (and version ids) they always had.
+            return new ModelSpec(provider, model, CanonicalJson.write(parameters), CanonicalJson.write(scriptTree));
+        }
+        httpFields.writeTo(out);
+        out.set("fallbacks", fallbacksTree);
+        return httpFields.spec(provider, model, CanonicalJson.write(parameters), CanonicalJson.write(scriptTree), fallbacks);
+    }
+
+    /** The HTTP settings of a model or fallback, defaults applied. */
+    private record HttpFields(String baseUrl, String apiKey, long maxAttempts, long timeoutSeconds,
+                              long requestsPerMinute, long tokensPerMinute) {
+        void writeTo(ObjectNode out) {
+            out.put("base_url", baseUrl);
+            out.put("api_key", apiKey);
+            out.put("max_attempts", maxAttempts);
+            out.put("timeout_seconds", timeoutSeconds);
+            ObjectNode rate = out.putObject("rate_limit");
+            rate.put("requests_per_minute", requestsPerMinute);
+            rate.put("tokens_per_minute", tokensPerMinute);
+        }
+
+        ModelSpec spec(String provider, String model, String parametersJson, String scriptJson, List<ModelSpec> fallbacks) {
+            return new ModelSpec(provider, model, parametersJson, scriptJson, baseUrl, apiKey, (int) maxAttempts,
+                    (int) timeoutSeconds, (int) requestsPerMinute, tokensPerMinute, fallbacks);
+        }
+    }
+
+    /** Reads base_url, api_key, max_attempts, timeout_seconds and rate_limit of {@code node} at {@code path}. */
+    private HttpFields httpFields(JsonNode node, String path, String provider) {
+        String baseUrl = baseUrl(node, path, provider);
+        String apiKey = apiKey(node, path, provider);
+        Long maxAttempts = optionalInteger(node, "max_attempts", path, 1, MAX_MAX_ATTEMPTS, (long) DEFAULT_MAX_ATTEMPTS);
+        Long timeout = optionalInteger(node, "timeout_seconds", path, 1, MAX_TIMEOUT_SECONDS, (long) DEFAULT_TIMEOUT_SECONDS);
+        Long rpm = 0L;
+        Long tpm = 0L;
+        JsonNode rate = node.get("rate_limit");
+        String ratePath = Paths.key(path, "rate_limit");
+        if (rate != null && !rate.isNull()) {
+            if (!rate.isObject()) {
+                typeProblem(ratePath, "a mapping with requests_per_minute and tokens_per_minute", rate);
+            } else {
+                unknownKeys(rate, ratePath, RATE_LIMIT_KEYS);
+                rpm = optionalInteger(rate, "requests_per_minute", ratePath, 0, Integer.MAX_VALUE, 0L);
+                tpm = optionalInteger(rate, "tokens_per_minute", ratePath, 0, Long.MAX_VALUE, 0L);
+            }
+        }
+        if (baseUrl == null || apiKey == null || maxAttempts == null || timeout == null || rpm == null || tpm == null) {
+            return null;
+        }
+        return new HttpFields(baseUrl, apiKey, maxAttempts, timeout, rpm, tpm);
+    }
+
+    private String baseUrl(JsonNode node, String path, String provider) {
+        String where = Paths.key(path, "base_url");
+        String value = optionalString(node, "base_url", path, null);
+        if (value == null) {
+            if (node.has("base_url") && !node.get("base_url").isNull()) {
+                return null; // type problem reported
+            }
+            String fallback = DEFAULT_BASE_URLS.get(provider);
+            if (fallback == null) {
+                problem(where, "required: provider " + Paths.quote(provider) + " has no default base URL");
+            }
+            return fallback;
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(value);
+        } catch (java.net.URISyntaxException e) {
+            problem(where, "not a valid URL: " + e.getReason());
+            return null;
+        }
+        if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                || uri.getHost() == null) {
+            problem(where, "must be an http:// or https:// URL with a host, e.g. http://localhost:11434/v1");
+            return null;
+        }
+        if (uri.getRawUserInfo() != null) {
+            // Never echo it: it holds credentials.
+            problem(where, "must not contain a user name or password; put the key in api_key as a secret handle");
+            return null;
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            problem(where, "must not have a query (?...) or fragment (#...)");
+            return null;
+        }
+        return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+    }
+
+    private String apiKey(JsonNode node, String path, String provider) {
+        String where = Paths.key(path, "api_key");
+        JsonNode raw = node.get("api_key");
+        if (raw == null || raw.isNull()) {
+            return DEFAULT_API_KEYS.getOrDefault(provider, "none");
+        }
+        if (!raw.isTextual()) {
+            typeProblem(where, "a string", raw);
+            return null;
+        }
+        String value = raw.textValue();
+        if (value.equals("none") || SECRET_HANDLE.matcher(value).matches()) {
+            return value;
+        }
+        // Never echo the value: it may be the key itself, pasted by mistake.
+        problem(where, "must be a secret handle like \"secret:OPENAI_API_KEY\" (a name of letters, digits and _), "
+                + "or none; the key itself never goes in a bundle");
+        return null;
+    }
+
+    private void fallbacks(JsonNode node, List<ModelSpec> specs, ArrayNode out) {
+        if (node == null || node.isNull()) {
+            return;
+        }
+        if (!node.isArray()) {
+            typeProblem("model.fallbacks", "a list of models", node);
+            return;
+        }
+        for (int i = 0; i < node.size(); i++) {
+            String path = Paths.index("model.fallbacks", i);
+            JsonNode entry = node.get(i);
+            if (!entry.isObject()) {
+                typeProblem(path, "a mapping with provider and model", entry);
+                continue;
+            }
+            int before = problems.size();
+            unknownKeys(entry, path, FALLBACK_KEYS);
+            String provider = requiredString(entry, "provider", path);
+            boolean known = false;
+            if (provider != null) {
+                if (!providers.contains(provider)) {
+                    problem(Paths.key(path, "provider"), "unknown provider " + Paths.quote(provider)
+                            + " (this daemon knows: " + String.join(", ", new TreeSet<>(providers)) + ")");
+                } else if (provider.equals("scripted")) {
+                    problem(Paths.key(path, "provider"), "\"scripted\" cannot be a fallback (it plays a script, offline)");
+                } else {
+                    known = true;
+                }
+            }
+            String model = requiredString(entry, "model", path);
+            if (model != null && model.isBlank()) {
+                problem(Paths.key(path, "model"), "must not be empty");
+            }
+            JsonNode parameters = entry.get("parameters");
+            if (parameters == null || parameters.isNull()) {
+                parameters = nodes.objectNode();
+            } else if (!parameters.isObject()) {
+                typeProblem(Paths.key(path, "parameters"), "a mapping", parameters);
+            }
+            HttpFields fields = known ? httpFields(entry, path, provider) : null;
+            if (problems.size() != before || fields == null) {
+                continue;
+            }
+            ObjectNode tree = nodes.objectNode();
+            tree.put("provider", provider);
+            tree.put("model", model);
+            tree.set("parameters", parameters);
+            fields.writeTo(tree);
+            out.add(tree);
+            specs.add(fields.spec(provider, model, CanonicalJson.write(parameters), "[]", List.of()));
+        }
     }
 
     private void script(JsonNode script, ArrayNode out) {

@@ -335,14 +335,16 @@ public final class AgentLoop {
             List<OfferedTool> offered = spec.tools().stream()
                     .map(t -> new OfferedTool(t.name(), t.description(), t.parametersJson())).toList();
             ModelRequest request = new ModelRequest(spec.model().provider(), spec.model().model(),
-                    spec.model().parametersJson(), spec.model().scriptJson(), progress.sentConversation(), offered);
+                    spec.model().parametersJson(), spec.model().scriptJson(), progress.sentConversation(), offered,
+                    run.bundleName(), ModelTargets.of(spec.model()));
             try {
                 ModelReply reply = providers.get(spec.model().provider())
                         .call(request, () -> control.cancelRequest() != null || control.abandonNow()
                                 || Thread.currentThread().isInterrupted() || timedOut());
-                // Priced by the model that actually answered (a fallback may have served the call).
-                Usage usage = prices.price(spec.model().provider(), reply.model(), reply.usage());
-                append(progress.steps(), new EventPayload.ModelResponded(spec.model().provider(), reply.model(),
+                // Priced by the provider and model that actually answered (a fallback may have served the call).
+                String answeredBy = reply.provider().isEmpty() ? spec.model().provider() : reply.provider();
+                Usage usage = prices.price(answeredBy, reply.model(), reply.usage());
+                append(progress.steps(), new EventPayload.ModelResponded(answeredBy, reply.model(),
                         reply.message(), reply.finishReason(), usage, reply.latencyMs(), reply.attempts()));
                 return true;
             } catch (ModelCallCancelledException e) {
