@@ -1,0 +1,336 @@
+package dev.flightdeck.daemon.bench;
+
+import dev.flightdeck.daemon.app.DaemonAssembly;
+import dev.flightdeck.daemon.app.DaemonSettings;
+import dev.flightdeck.daemon.bundle.BundleParser;
+import dev.flightdeck.daemon.bundle.BundleRegistry;
+import dev.flightdeck.daemon.bundle.BundleVersion;
+import dev.flightdeck.daemon.engine.EventCodec;
+import dev.flightdeck.daemon.engine.EventLog;
+import dev.flightdeck.daemon.engine.EventPayload;
+import dev.flightdeck.daemon.engine.RunFeed;
+import dev.flightdeck.daemon.engine.StartRunCommand;
+import dev.flightdeck.daemon.model.ChatMessage;
+import dev.flightdeck.daemon.model.ScriptedProvider;
+import dev.flightdeck.daemon.run.RunRecord;
+import dev.flightdeck.daemon.run.RunStatus;
+import dev.flightdeck.daemon.store.BundleRepository;
+import dev.flightdeck.daemon.store.Database;
+import dev.flightdeck.daemon.store.RunEventRepository;
+import dev.flightdeck.daemon.store.RunRepository;
+import dev.flightdeck.daemon.tool.ToolRegistry;
+import io.grpc.inprocess.InProcessServerBuilder;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Durability benchmarks (a harness, not a test): commit throughput and latency of
+ * {@link EventLog#append} (one run; 100 concurrent runs), memory and threads of 10,000 runs waiting
+ * for approval, and the time to resume 1,000 interrupted runs. Scripted provider at zero latency,
+ * real H2 files with the daemon's settings (WRITE_DELAY=0), in a temp directory.
+ *
+ * <p>Run: {@code agent-daemon/bench.sh} (see docs/benchmarks.md). Arguments: {@code all} (default)
+ * or any of {@code commits waiting resume}.
+ */
+public final class DurabilityBench {
+    private static final String ASK_BUNDLE = """
+            name: bench-ask
+            description: waits for approval at once
+            system_prompt: Bench agent for {{tenant}}.
+            tools:
+              - name: lookup_order
+                description: Look up an order
+                implementation: builtin:lookup_order
+                policy: ask
+                parameters:
+                  type: object
+                  properties: {order_id: {type: string}}
+                  required: [order_id]
+            model:
+              provider: scripted
+              model: bench-1
+              script:
+                - tool_calls:
+                    - {tool: lookup_order, arguments: {order_id: A-1001}}
+                - text: done
+            limits:
+              max_steps: 5
+            """;
+    private static final String ANSWER_BUNDLE = """
+            name: bench-answer
+            description: answers at once
+            system_prompt: Bench agent for {{tenant}}.
+            tools:
+              - name: lookup_order
+                description: Look up an order
+                implementation: builtin:lookup_order
+                policy: allow
+                parameters:
+                  type: object
+                  properties: {order_id: {type: string}}
+                  required: [order_id]
+            model:
+              provider: scripted
+              model: bench-1
+              script:
+                - tool_calls:
+                    - {tool: lookup_order, arguments: {order_id: A-1001}}
+                - text: done
+            limits:
+              max_steps: 5
+            """;
+    private static final String RESULT = "{\"order_id\":\"A-1001\",\"status\":\"delivered\",\"amount\":89.99,"
+            + "\"currency\":\"USD\",\"items\":[{\"name\":\"Wireless headphones\",\"quantity\":1,\"unit_price\":89.99}]}";
+
+    private DurabilityBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Set<String> which = Set.of(args.length == 0 ? new String[] {"all"} : args);
+        boolean all = which.contains("all");
+        System.out.printf("machine: %d cores, max heap %d MB, JDK %s (%s), %s %s%n",
+                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+                System.getProperty("java.version"), System.getProperty("java.vm.name"),
+                System.getProperty("os.name"), System.getProperty("os.version"));
+        if (all || which.contains("commits")) {
+            commits();
+        }
+        if (all || which.contains("waiting")) {
+            waiting(Integer.getInteger("bench.waiting.runs", 10_000));
+        }
+        if (all || which.contains("resume")) {
+            resume(Integer.getInteger("bench.resume.runs", 1_000));
+        }
+    }
+
+    /** The store half of the daemon's wiring, for driving EventLog directly. */
+    private record Store(Database db, RunRepository runs, EventLog log, BundleVersion bundle) implements AutoCloseable {
+        static Store open(Path dir, String bundleYaml) {
+            Database db = Database.open(dir.resolve("db"));
+            BundleRegistry bundles = new BundleRegistry(new BundleParser(Set.of(ScriptedProvider.NAME),
+                    ToolRegistry.builtins().implementations()), new BundleRepository(db), Clock.systemUTC());
+            var pushed = bundles.push(bundleYaml);
+            EventLog log = new EventLog(new RunEventRepository(db), new EventCodec(), new RunFeed(), Clock.systemUTC());
+            return new Store(db, new RunRepository(db), log, bundles.get(pushed.name(), pushed.versionId()));
+        }
+
+        RunRecord newRun(String id) {
+            RunRecord run = RunRecord.queued(id, bundle.name(), bundle.versionId(), "tenant-" + (id.hashCode() & 3),
+                    "bench input " + id, "", Instant.now());
+            runs.insert(run);
+            return log.append(run, 0, new EventPayload.RunStarted(run.bundleName(), run.bundleVersion(), run.tenant(),
+                    run.input())).run();
+        }
+
+        @Override
+        public void close() {
+            db.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- commits
+
+    private static void commits() throws Exception {
+        Path dir = Files.createTempDirectory("fd-bench-commits");
+        try (Store store = Store.open(dir, ANSWER_BUNDLE)) {
+            // Warm-up: JIT and H2 caches, not measured.
+            appendMany(store, store.newRun("warm"), 3_000, new long[3_000]);
+
+            int n = Integer.getInteger("bench.commits.single", 10_000);
+            long[] lat = new long[n];
+            long t0 = System.nanoTime();
+            appendMany(store, store.newRun("single"), n, lat);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            report("1 run", n, secs, lat);
+
+            int runs = 100;
+            int perRun = Integer.getInteger("bench.commits.per-run", 200);
+            long[][] lats = new long[runs][perRun];
+            List<RunRecord> rows = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                rows.add(store.newRun("conc-" + i));
+            }
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                int k = i;
+                Thread t = new Thread(() -> {
+                    try {
+                        go.await();
+                        appendMany(store, rows.get(k), perRun, lats[k]);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                t.start();
+                threads.add(t);
+            }
+            t0 = System.nanoTime();
+            go.countDown();
+            for (Thread t : threads) {
+                t.join();
+            }
+            secs = (System.nanoTime() - t0) / 1e9;
+            long[] flat = Arrays.stream(lats).flatMapToLong(Arrays::stream).toArray();
+            report("100 concurrent runs (100 threads)", runs * perRun, secs, flat);
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    private static RunRecord appendMany(Store store, RunRecord run, int n, long[] latNanos) {
+        for (int i = 0; i < n; i++) {
+            long s = System.nanoTime();
+            run = store.log().append(run, 1, new EventPayload.ToolCallFinished("call_1_1", "lookup_order", RESULT,
+                    false, 0)).run();
+            latNanos[i] = System.nanoTime() - s;
+        }
+        return run;
+    }
+
+    private static void report(String what, int n, double secs, long[] latNanos) {
+        long[] sorted = latNanos.clone();
+        Arrays.sort(sorted);
+        System.out.printf("commits, %s: %d events in %.2f s = %.0f events/s; commit latency p50 %.2f ms, p99 %.2f ms, "
+                        + "max %.2f ms (goal >= 5000 events/s, p99 < 5 ms)%n", what, n, secs, n / secs,
+                pct(sorted, 50), pct(sorted, 99), sorted[sorted.length - 1] / 1e6);
+    }
+
+    private static double pct(long[] sorted, int p) {
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    private static void waiting(int n) throws Exception {
+        Path dir = Files.createTempDirectory("fd-bench-waiting");
+        MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
+        String name = "bench-" + System.nanoTime();
+        DaemonAssembly daemon = new DaemonAssembly(DaemonSettings.defaults(dir, "t", "bench"),
+                InProcessServerBuilder.forName(name), Clock.systemUTC()).start();
+        try {
+            daemon.bundles().push(ASK_BUNDLE);
+            // Warm the engine before the baseline: one run through to the gate.
+            AtomicInteger waitingCount = new AtomicInteger();
+            daemon.runs().feed().onRuns(r -> {
+                if (r.status() == RunStatus.WAITING_APPROVAL) {
+                    waitingCount.incrementAndGet();
+                }
+            });
+            daemon.runs().start(new StartRunCommand("bench-ask", "warm", "t0", ""));
+            await("the warm-up run to wait", Duration.ofSeconds(60), () -> waitingCount.get() >= 1);
+            gc();
+            long heap0 = mem.getHeapMemoryUsage().getUsed();
+            int threads0 = Thread.activeCount();
+
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                daemon.runs().start(new StartRunCommand("bench-ask", "waiting run " + i, "tenant-" + (i % 10), ""));
+            }
+            await(n + " runs waiting for approval", Duration.ofMinutes(20), () -> waitingCount.get() >= n + 1);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            gc();
+            long heap1 = mem.getHeapMemoryUsage().getUsed();
+            int threads1 = Thread.activeCount();
+            System.out.printf("waiting: %d runs reached WAITING_APPROVAL in %.1f s (%d events, %.0f events/s end to end)%n",
+                    n, secs, n * 5L, n * 5 / secs);
+            System.out.printf("waiting: heap used after GC %d MB with %d runs waiting (baseline %d MB, +%d MB) "
+                            + "(goal < 256 MB); live threads %d (baseline %d) (goal: none per run)%n",
+                    heap1 >> 20, n, heap0 >> 20, (heap1 - heap0) >> 20, threads1, threads0);
+        } finally {
+            daemon.close();
+            deleteQuietly(dir);
+        }
+    }
+
+    // ---------------------------------------------------------------- resume
+
+    private static void resume(int n) throws Exception {
+        Path dir = Files.createTempDirectory("fd-bench-resume");
+        try {
+            // A daemon that "died" with n runs RUNNING, each with a model request committed and no answer.
+            List<String> ids = new ArrayList<>();
+            try (Store store = Store.open(dir, ANSWER_BUNDLE)) {
+                for (int i = 0; i < n; i++) {
+                    RunRecord run = store.newRun("resume-" + i);
+                    store.log().append(run, 1, new EventPayload.ModelRequested(ScriptedProvider.NAME, "bench-1",
+                            List.of(ChatMessage.system("Bench agent for " + run.tenant() + "."),
+                                    ChatMessage.user(run.input())), 2, List.of("lookup_order")));
+                    ids.add(run.runId());
+                }
+            }
+            Set<String> finished = ConcurrentHashMap.newKeySet();
+            long t0 = System.nanoTime();
+            DaemonAssembly daemon = new DaemonAssembly(DaemonSettings.defaults(dir, "t", "bench"),
+                    InProcessServerBuilder.forName("resume-" + System.nanoTime()), Clock.systemUTC());
+            try {
+                daemon.start();
+                long started = System.nanoTime();
+                daemon.runs().feed().onRuns(r -> {
+                    if (r.status().isTerminal()) {
+                        finished.add(r.runId());
+                    }
+                });
+                // Runs that finished before the listener was registered.
+                for (String id : ids) {
+                    if (daemon.runs().get(id).status().isTerminal()) {
+                        finished.add(id);
+                    }
+                }
+                await("all " + n + " resumed runs to finish", Duration.ofMinutes(10), () -> finished.size() >= n);
+                double total = (System.nanoTime() - t0) / 1e9;
+                System.out.printf("resume: daemon start (migrate, serve) %.2f s; start to all %d interrupted runs resumed "
+                                + "and finished %.2f s (goal < 5 s)%n", (started - t0) / 1e9, n, total);
+            } finally {
+                daemon.close();
+            }
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static void await(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
+    private static void gc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temp dir left behind is harmless
+        }
+    }
+}
