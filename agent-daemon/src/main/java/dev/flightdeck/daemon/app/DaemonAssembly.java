@@ -137,9 +137,8 @@ public final class DaemonAssembly implements AutoCloseable {
             var ledger = CallLedger.fromEnvironment();
             if (ledger.isPresent()) {
                 LOG.warn("TESTING HOOK: recording every model and tool call in {}", System.getenv(CallLedger.ENV));
-                List<dev.flightdeck.daemon.tool.Tool> all = new java.util.ArrayList<>(BuiltinTools.all());
-                all.add(ledger.get().recordCallTool());
-                tools = new ToolRegistry(all);
+                // Every built-in (issue_refund included, so the demo bundles still push) plus the recorder.
+                tools = tools.with(ledger.get().recordCallTool());
                 modelProviders = modelProviders.stream().map(p -> ledger.get().recording(p)).toList();
             }
             ModelProviders providers = new ModelProviders(modelProviders);
