@@ -48,7 +48,7 @@ public final class IssueRefund implements Tool {
     @Override
     public JsonNode execute(JsonNode arguments) throws ToolFailure {
         String orderId = arguments.path("order_id").asText("").trim();
-        BigDecimal amount = arguments.path("amount_usd").decimalValue().stripTrailingZeros();
+        BigDecimal amount = arguments.path("amount_usd").decimalValue().setScale(2, java.math.RoundingMode.HALF_UP);
         ObjectNode refund = JSON.createObjectNode()
                 .put("refund_id", "RF-" + HexFormat.of().formatHex(sha256(orderId + "|" + amount.toPlainString()), 0, 4)
                         .toUpperCase(java.util.Locale.ROOT))
