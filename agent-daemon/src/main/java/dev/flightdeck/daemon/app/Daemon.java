@@ -37,6 +37,10 @@ public final class Daemon {
                 DaemonSettings.DEFAULT_DRAIN_TIME, version);
     }
 
+    public Daemon(Path dataDir, int port, int runWorkers, int maxRunsPerTenant, DaemonConfig config, String version) {
+        this(dataDir, port, runWorkers, maxRunsPerTenant, config, DaemonSettings.DEFAULT_DRAIN_TIME, version);
+    }
+
     public Daemon(Path dataDir, int port, int runWorkers, int maxRunsPerTenant, DaemonConfig config, Duration drainTime,
                   String version) {
         this.maxRunsPerTenant = maxRunsPerTenant;

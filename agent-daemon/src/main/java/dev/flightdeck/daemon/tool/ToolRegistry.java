@@ -31,13 +31,6 @@ public final class ToolRegistry {
         return new ToolRegistry(tools);
     }
 
-    /** This registry plus {@code extra} (e.g. a testing hook's tool). */
-    public ToolRegistry with(Tool extra) {
-        List<Tool> all = new java.util.ArrayList<>(byImplementation.values());
-        all.add(extra);
-        return new ToolRegistry(all);
-    }
-
     /** Implementation names, e.g. for constructing the bundle parser. */
     public Set<String> implementations() {
         return byImplementation.keySet();
