@@ -60,6 +60,7 @@ public final class ConsoleWindow extends BorderPane {
         badge.visibleProperty().bind(console.approvals().pendingCountProperty().greaterThan(0));
         badge.managedProperty().bind(badge.visibleProperty());
         HBox tabLabel = new HBox(6, new Label("Approvals"), badge);
+        tabLabel.setId("approvalsTabLabel");
         tabLabel.setAlignment(Pos.CENTER_LEFT);
         approvalsTab.setText(null);
         approvalsTab.setGraphic(tabLabel);
