@@ -136,7 +136,7 @@ public final class DaemonAssembly implements AutoCloseable {
             var ledger = CallLedger.fromEnvironment();
             if (ledger.isPresent()) {
                 LOG.warn("TESTING HOOK: recording every model and tool call in {}", System.getenv(CallLedger.ENV));
-                tools = tools.with(ledger.get().recordCallTool());
+                tools = tools.with(ledger.get().recordCallTool()); // every built-in (issue_refund too) plus record_call
                 modelProviders = modelProviders.stream().map(p -> ledger.get().recording(p)).toList();
             }
             ModelProviders providers = new ModelProviders(modelProviders);

@@ -79,6 +79,49 @@ class CliEndToEndTest {
     }
 
     @Test
+    void aReviewerListsApprovesAndCannotReverseAGatedRefundFromTheCommandLine() {
+        Cli.Result started = cli("run", "refund-with-approval", "--input", "refund A-1001, it arrived damaged",
+                "--tenant", "cli-approvals");
+        assertThat(started.exitCode()).as("%s", started).isZero();
+        String runId = runId(started);
+        dev.flightdeck.daemon.testing.Await.until("the run's approval to be listed", Duration.ofSeconds(30),
+                () -> cli("approvals", "--run", runId).out().contains("issue_refund"));
+
+        Cli.Result pending = cli("approvals", "--pending", "--run", runId);
+        assertThat(pending.out()).contains("APPROVAL").contains("issue_refund").contains("89.99")
+                .contains("bundle policy for tool \"issue_refund\": ask");
+        String approvalId = pending.out().lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
+
+        Cli.Result approved = cli("approve", approvalId, "--reviewer", "ann", "--reason", "photos check out");
+        assertThat(approved.exitCode()).as("%s", approved).isZero();
+        assertThat(approved.out()).contains("approval " + approvalId + " approve by ann").contains("photos check out");
+
+        Cli.Result reversed = cli("reject", approvalId, "--reason", "changed my mind", "--reviewer", "bob");
+        assertThat(reversed.exitCode()).as("%s", reversed).isEqualTo(ExitCodes.FAILURE);
+        assertThat(reversed.err().strip()).startsWith("flightdeck: approval " + approvalId
+                + " was already decided: APPROVE by ann").doesNotContain("\n");
+
+        Cli.Result all = cli("approvals", "--all", "--run", runId);
+        assertThat(all.out()).contains("decided").contains("approve by ann");
+        Cli.Result watched = cli("watch", runId);
+        assertThat(watched.out()).contains("approval decided: approve by ann");
+    }
+
+    @Test
+    void approvalCommandsRefuseBadInputOnOneLine() {
+        Cli.Result unknown = cli("approve", "apr_nope");
+        assertThat(unknown.exitCode()).as("%s", unknown).isEqualTo(ExitCodes.FAILURE);
+        assertThat(unknown.err().strip()).isEqualTo("flightdeck: approval_id: unknown approval \"apr_nope\"");
+
+        Cli.Result noReason = cli("reject", "apr_nope");
+        assertThat(noReason.exitCode()).as("%s", noReason).isEqualTo(ExitCodes.USAGE);
+        assertThat(noReason.err()).contains("--reason");
+
+        Cli.Result both = cli("approve", "apr_nope", "--retry", "--args", "{}");
+        assertThat(both.exitCode()).as("%s", both).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
     void statusReportsAServingDaemon() {
         Cli.Result r = cli("status");
         assertThat(r.exitCode()).as("%s", r).isZero();
