@@ -352,6 +352,9 @@ public final class ApprovalsViewModel {
             }
             list.forEach(this::apply);
             loaded.set(true);
+            if (selected.get() == null && !pending.isEmpty()) {
+                selected.set(pending.get(0)); // the oldest waits longest: start there
+            }
         }, e -> failed(client, "Cannot list approvals", e));
     }
 
