@@ -261,8 +261,8 @@ public final class ApprovalsViewModel {
         ui.submit(() -> client.decideApproval(request), done -> {
             busy.set(false);
             apply(done);
-            notifications.info("Approval decided", Formats.decision(done) + " " + done.toolName() + " in run "
-                    + done.runId());
+            notifications.info("Approval decided", Formats.decision(done) + ": " + done.toolName() + " in run "
+                    + done.runId() + " (by " + done.reviewer() + ")");
         }, e -> {
             busy.set(false);
             decisionError.set(NotificationsViewModel.describe(e));
