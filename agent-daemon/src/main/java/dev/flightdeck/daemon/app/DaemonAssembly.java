@@ -137,7 +137,10 @@ public final class DaemonAssembly implements AutoCloseable {
             var ledger = CallLedger.fromEnvironment();
             if (ledger.isPresent()) {
                 LOG.warn("TESTING HOOK: recording every model and tool call in {}", System.getenv(CallLedger.ENV));
+                // Every built-in the daemon serves (the demo bundle needs issue_refund), plus record_call.
                 List<dev.flightdeck.daemon.tool.Tool> all = new java.util.ArrayList<>(BuiltinTools.all());
+                all.add(new dev.flightdeck.daemon.tool.IssueRefund(
+                        settings.dataDir().resolve(dev.flightdeck.daemon.tool.IssueRefund.LEDGER_FILE)));
                 all.add(ledger.get().recordCallTool());
                 tools = new ToolRegistry(all);
                 modelProviders = modelProviders.stream().map(p -> ledger.get().recording(p)).toList();

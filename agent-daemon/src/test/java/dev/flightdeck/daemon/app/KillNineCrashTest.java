@@ -113,13 +113,26 @@ class KillNineCrashTest {
             // The last daemon lives: every run finishes or waits for a human.
             DaemonClient last = client;
             Set<String> unsettled = new HashSet<>(runIds);
-            Await.until("every run to be terminal or waiting for approval", Duration.ofSeconds(120), () -> {
-                unsettled.removeIf(id -> {
-                    RunState s = last.getRun(id).state();
-                    return isTerminal(s) || s == RunState.WAITING_APPROVAL;
+            try {
+                Await.until("every run to be terminal or waiting for approval", Duration.ofSeconds(120), () -> {
+                    unsettled.removeIf(id -> {
+                        RunState s = last.getRun(id).state();
+                        return isTerminal(s) || s == RunState.WAITING_APPROVAL;
+                    });
+                    return unsettled.isEmpty();
                 });
-                return unsettled.isEmpty();
-            });
+            } catch (AssertionError e) {
+                StringBuilder why = new StringBuilder(e.getMessage() + " (seed " + seed + "); unsettled:");
+                for (String id : unsettled) {
+                    List<RunEventInfo> h = history(last, id);
+                    why.append("\n  ").append(id).append(' ').append(last.getRun(id).state()).append(" last events: ")
+                            .append(h.subList(Math.max(0, h.size() - 4), h.size()).stream()
+                                    .map(x -> x.sequence() + ":" + x.type()).toList());
+                }
+                String log = daemons.output(daemon.process());
+                why.append("\nlast daemon output (tail):\n").append(log.substring(Math.max(0, log.length() - 6000)));
+                throw new AssertionError(why.toString(), e);
+            }
             Map<String, List<RunEventInfo>> beforeCancel = new LinkedHashMap<>();
             List<String> waiting = new ArrayList<>();
             for (String id : runIds) {
