@@ -215,8 +215,10 @@ class RunServiceTest {
             }
         })) {
             // The subscription is asynchronous: a run started now may race it, so start until seen.
-            client.startRun("hello", "other tenant", "globex", "");
-            String runId = client.startRun("hello", "a", "acme", "").run().runId();
+            // Updates are coalesced per run, so the run stays RUNNING long enough to be seen so.
+            client.pushBundle(TestBundles.scripted("hello-slow", 5, "allow", TestBundles.textTurn("hi", 300)));
+            client.startRun("hello-slow", "other tenant", "globex", "");
+            String runId = client.startRun("hello-slow", "a", "acme", "").run().runId();
             succeeded.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
             assertThat(updates).allSatisfy(r -> assertThat(r.tenant()).isEqualTo("acme"));
