@@ -64,6 +64,24 @@ class BundleCanonicalJsonTest {
         assertThat(parser.parse(explicit).versionId()).isEqualTo(parser.parse(omitted).versionId());
     }
 
+    @Test
+    void theLaterLimitsAtTheirDefaultsKeepTheIdOfABundleWrittenBeforeThem_andOtherValuesChangeIt() {
+        String before = BundleTestSupport.demoYaml();
+        String limits = "limits:\n";
+        assertThat(before).contains(limits);
+        String defaults = before.replace(limits, limits + "  loop_threshold: 3\n  tool_timeout_seconds: 30\n");
+        String other = before.replace(limits, limits + "  loop_threshold: 5\n");
+        String toolTimeout = before.replace("policy: allow", "policy: allow\n    timeout_seconds: 30");
+
+        ParsedBundle demo = parser.parse(before);
+        assertThat(parser.parse(defaults).versionId()).isEqualTo(demo.versionId());
+        assertThat(parser.parse(defaults).canonicalJson()).doesNotContain("loop_threshold", "tool_timeout_seconds");
+        assertThat(parser.parse(other).versionId()).isNotEqualTo(demo.versionId());
+        assertThat(parser.parse(other).spec().limits().loopThreshold()).isEqualTo(5);
+        assertThat(parser.parse(toolTimeout).versionId()).isNotEqualTo(demo.versionId());
+        assertThat(parser.parse(toolTimeout).spec().tools().get(0).timeoutMs()).isEqualTo(30_000);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "system prompt    | for an online store.  | for a web shop.",

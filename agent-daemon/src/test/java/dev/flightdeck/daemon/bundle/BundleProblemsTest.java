@@ -422,6 +422,19 @@ class BundleProblemsTest {
     }
 
     @Test
+    void loopThresholdAndToolTimeoutsAreCheckedWithTheirLocations() {
+        assertThat(problemTexts(replace("  max_steps: 5\n",
+                "  max_steps: 5\n  loop_threshold: 1\n  tool_timeout_seconds: 0\n")))
+                .containsExactly("limits.loop_threshold: must be 0 (loop detection off) or >= 2, got 1",
+                        "limits.tool_timeout_seconds: must be >= 1, got 0");
+        assertThat(problemTexts(replace("  max_steps: 5\n", "  max_steps: 5\n  tool_timeout_seconds: 86401\n")))
+                .containsExactly("limits.tool_timeout_seconds: must be <= 86400, got 86401");
+        assertThat(problemTexts(replace("implementation: builtin:lookup_order",
+                "implementation: builtin:lookup_order\n    timeout_seconds: soon")))
+                .containsExactly("tools[0].timeout_seconds: expected an integer, got a string");
+    }
+
+    @Test
     void integerFieldsAcceptWholeDecimalsButNotFractions() {
         assertThat(parser.parse(replace("max_steps: 5", "max_steps: 5.0")).spec().limits().maxSteps()).isEqualTo(5);
         assertThat(problemTexts(replace("max_steps: 5", "max_steps: 5.5")))

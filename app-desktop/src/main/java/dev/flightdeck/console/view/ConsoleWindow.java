@@ -39,6 +39,7 @@ public final class ConsoleWindow extends BorderPane {
     private final Clock clock;
     private final TabPane tabs = new TabPane();
     private final Tab runsTab;
+    private final Tab approvalsTab;
     private final Map<RunViewModel, Tab> runTabs = new HashMap<>();
 
     public ConsoleWindow(ConsoleViewModel console, Clock clock) {
@@ -49,7 +50,22 @@ public final class ConsoleWindow extends BorderPane {
         runsTab = new Tab("Runs", new RunsView(console, this::openNewRunDialog));
         runsTab.setClosable(false);
         runsTab.setId("runsTab");
-        tabs.getTabs().add(runsTab);
+        approvalsTab = new Tab("Approvals", new ApprovalsView(console));
+        approvalsTab.setClosable(false);
+        approvalsTab.setId("approvalsTab");
+        Label badge = new Label();
+        badge.setId("approvalsBadge");
+        badge.getStyleClass().add("tab-badge");
+        badge.textProperty().bind(console.approvals().pendingCountProperty().asString());
+        badge.visibleProperty().bind(console.approvals().pendingCountProperty().greaterThan(0));
+        badge.managedProperty().bind(badge.visibleProperty());
+        HBox tabLabel = new HBox(6, new Label("Approvals"), badge);
+        tabLabel.setId("approvalsTabLabel");
+        tabLabel.setAlignment(Pos.CENTER_LEFT);
+        approvalsTab.setText(null);
+        approvalsTab.setGraphic(tabLabel);
+        tabs.getTabs().addAll(runsTab, approvalsTab);
+        console.approvalsRequestsProperty().addListener((obs, old, n) -> tabs.getSelectionModel().select(approvalsTab));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.ALL_TABS);
         tabs.setId("tabs");
 
@@ -76,7 +92,7 @@ public final class ConsoleWindow extends BorderPane {
             }
         });
         tabs.getSelectionModel().selectedItemProperty().addListener((obs, old, tab) -> {
-            RunViewModel vm = tab == null ? null : (RunViewModel) tab.getUserData();
+            RunViewModel vm = tab == null || !(tab.getUserData() instanceof RunViewModel r) ? null : r;
             if (console.selectedRunProperty().get() != vm) {
                 console.selectedRunProperty().set(vm);
             }
@@ -91,7 +107,7 @@ public final class ConsoleWindow extends BorderPane {
     }
 
     private void addRunTab(RunViewModel vm) {
-        Tab tab = new Tab(shortRunId(vm.runId()), new RunView(vm, clock));
+        Tab tab = new Tab(shortRunId(vm.runId()), new RunView(vm, clock, console::reviewApprovalOf));
         tab.setUserData(vm);
         tab.setId("run-" + vm.runId());
         tab.setOnClosed(e -> console.closeRun(vm));

@@ -52,10 +52,14 @@ final class RunView extends BorderPane {
     private final Label output = new Label();
     private final Label outputName = new Label("Output");
     private final Timeline ticker;
+    private final java.util.function.Consumer<String> reviewApproval;
+    private final HBox approvalBanner = new HBox();
+    private final Label approvalText = new Label();
 
-    RunView(RunViewModel vm, Clock clock) {
+    RunView(RunViewModel vm, Clock clock, java.util.function.Consumer<String> reviewApproval) {
         this.vm = vm;
         this.clock = clock;
+        this.reviewApproval = reviewApproval;
         getStyleClass().add("run-view");
         setTop(header());
         setCenter(body());
@@ -118,7 +122,19 @@ final class RunView extends BorderPane {
         GridPane.setValignment(inputName, VPos.TOP);
         GridPane.setValignment(outputName, VPos.TOP);
 
-        VBox box = new VBox(10, top, facts, io);
+        Button review = new Button("Review approval");
+        review.setId("reviewApprovalButton");
+        review.getStyleClass().addAll(Styles.ACCENT, Styles.SMALL);
+        review.setOnAction(e -> reviewApproval.accept(vm.runId()));
+        approvalText.setId("approvalBannerText");
+        approvalText.setWrapText(true);
+        approvalBanner.getChildren().setAll(new Label("⏸"), approvalText, review);
+        approvalBanner.getStyleClass().add("approval-banner");
+        approvalBanner.setId("approvalBanner");
+        approvalBanner.setVisible(false);
+        approvalBanner.setManaged(false);
+
+        VBox box = new VBox(10, top, approvalBanner, facts, io);
         box.getStyleClass().add("run-header");
         return box;
     }
@@ -222,6 +238,12 @@ final class RunView extends BorderPane {
             return;
         }
         badge.show(run.state());
+        boolean waiting = run.state() == dev.flightdeck.client.RunState.WAITING_APPROVAL;
+        approvalBanner.setVisible(waiting);
+        approvalBanner.setManaged(waiting);
+        approvalText.setText(waiting ? "This run is paused: " + (run.statusMessage().isEmpty()
+                ? "a tool call waits for approval" : run.statusMessage()) + ". Nothing executes until a reviewer decides."
+                : "");
         title.setText(run.bundleName() + " @ " + RunsView.shortId(run.bundleVersion()));
         runId.setText(run.runId());
         tenant.setText(run.tenant().isEmpty() ? "—" : run.tenant());

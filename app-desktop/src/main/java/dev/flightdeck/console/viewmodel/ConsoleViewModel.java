@@ -33,6 +33,10 @@ public final class ConsoleViewModel {
     private final ConnectionViewModel connection;
     private final NotificationsViewModel notifications;
     private final RunsViewModel runs;
+    private final ApprovalsViewModel approvals;
+    /** Incremented each time something asks to show the Approvals screen (the window selects its tab). */
+    private final javafx.beans.property.IntegerProperty approvalsRequests =
+            new javafx.beans.property.SimpleIntegerProperty();
     private final ObservableList<RunViewModel> openRuns = FXCollections.observableArrayList();
     private final ObjectProperty<RunViewModel> selectedRun = new SimpleObjectProperty<>();
     private boolean demoPending;
@@ -45,6 +49,7 @@ public final class ConsoleViewModel {
         this.connection = new ConnectionViewModel(ui, locator, prompts, notifications, clock, reconnectTimeout,
                 startDaemon);
         this.runs = new RunsViewModel(ui, connection, notifications, clock);
+        this.approvals = new ApprovalsViewModel(ui, connection, notifications, clock);
         runs.addUpdateListener(info -> openRuns.forEach(r -> r.applyRunUpdate(info)));
         runs.addLoadedListener(this::maybeStartDemo);
     }
@@ -59,6 +64,21 @@ public final class ConsoleViewModel {
 
     public RunsViewModel runs() {
         return runs;
+    }
+
+    public ApprovalsViewModel approvals() {
+        return approvals;
+    }
+
+    /** Changes each time the Approvals screen should come to the front. */
+    public javafx.beans.property.ReadOnlyIntegerProperty approvalsRequestsProperty() {
+        return approvalsRequests;
+    }
+
+    /** Brings the Approvals screen to the front with the pending approval of {@code runId} selected. */
+    public void reviewApprovalOf(String runId) {
+        approvals.selectPendingOf(runId);
+        approvalsRequests.set(approvalsRequests.get() + 1);
     }
 
     public ObservableList<RunViewModel> openRuns() {
@@ -107,6 +127,7 @@ public final class ConsoleViewModel {
     public void close() {
         openRuns.forEach(RunViewModel::close);
         runs.close();
+        approvals.close();
         connection.close();
     }
 

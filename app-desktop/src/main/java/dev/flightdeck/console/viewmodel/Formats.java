@@ -91,4 +91,22 @@ public final class Formats {
     public static String shortHash(String hash) {
         return hash == null || hash.isEmpty() ? "—" : hash.length() > 12 ? hash.substring(0, 12) + "…" : hash;
     }
+
+    /** "Approved", "Approved with edits", "Rejected", …; "Closed" for an approval its run outlived. */
+    public static String decision(dev.flightdeck.client.ApprovalInfo a) {
+        if (a.state() == dev.flightdeck.client.ApprovalState.CLOSED) {
+            return "Closed";
+        }
+        if (a.decision() == null) {
+            return "Pending";
+        }
+        return switch (a.decision()) {
+            case APPROVE -> "Approved";
+            case APPROVE_WITH_EDITS -> "Approved with edits";
+            case REJECT -> "Rejected";
+            case RETRY -> "Retried";
+            case RECORD_RESULT -> "Result recorded";
+            case FAIL_RUN -> "Run failed";
+        };
+    }
 }

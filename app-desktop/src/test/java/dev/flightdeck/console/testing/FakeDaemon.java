@@ -4,7 +4,16 @@ import com.google.protobuf.Timestamp;
 import dev.flightdeck.client.DaemonClient;
 import dev.flightdeck.client.DaemonEndpoint;
 import dev.flightdeck.console.viewmodel.DaemonLocator;
+import dev.flightdeck.proto.v1.Approval;
+import dev.flightdeck.proto.v1.ApprovalKind;
+import dev.flightdeck.proto.v1.ApprovalServiceGrpc;
+import dev.flightdeck.proto.v1.ApprovalState;
 import dev.flightdeck.proto.v1.Bundle;
+import dev.flightdeck.proto.v1.DecideApprovalRequest;
+import dev.flightdeck.proto.v1.ListApprovalsRequest;
+import dev.flightdeck.proto.v1.ListApprovalsResponse;
+import dev.flightdeck.proto.v1.ToolPolicy;
+import dev.flightdeck.proto.v1.WatchApprovalsRequest;
 import dev.flightdeck.proto.v1.BundleServiceGrpc;
 import dev.flightdeck.proto.v1.CancelRunRequest;
 import dev.flightdeck.proto.v1.DaemonInfo;
@@ -58,6 +67,12 @@ public final class FakeDaemon implements AutoCloseable {
     private final List<Bundle> bundles = new ArrayList<>();
     private final List<Watcher> runWatchers = new CopyOnWriteArrayList<>();
     private final List<StreamObserver<Run>> runsWatchers = new CopyOnWriteArrayList<>();
+    private final Map<String, Approval> approvals = new LinkedHashMap<>();
+    private final List<StreamObserver<Approval>> approvalWatchers = new CopyOnWriteArrayList<>();
+    /** Every DecideApproval request received, in order. */
+    public final List<DecideApprovalRequest> decisions = new CopyOnWriteArrayList<>();
+    /** When set, DecideApproval fails with this status. */
+    public volatile Status failDecide;
     /** after_sequence of every WatchRun call, in order. */
     public final List<Long> watchRunAfterSequences = new CopyOnWriteArrayList<>();
     public volatile Status failListRuns;
@@ -71,7 +86,8 @@ public final class FakeDaemon implements AutoCloseable {
 
     public FakeDaemon() throws IOException {
         server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new Runs()).addService(new Bundles()).addService(new Daemon()).build().start();
+                .addService(new Runs()).addService(new Bundles()).addService(new Daemon()).addService(new Approvals())
+                .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }
 
@@ -140,6 +156,28 @@ public final class FakeDaemon implements AutoCloseable {
         events.computeIfAbsent(run.getRunId(), k -> new ArrayList<>());
     }
 
+    public static Approval approval(String id, String runId, Instant createdAt) {
+        return Approval.newBuilder().setApprovalId(id).setRunId(runId).setTenant("acme")
+                .setBundleName("refund-with-approval").setBundleVersion("abcdef0123456789").setStep(2)
+                .setCall(ToolCall.newBuilder().setCallId("call_2_1").setToolName("issue_refund")
+                        .setArgumentsJson("{\"order_id\":\"A-1001\",\"amount_usd\":89.99}"))
+                .setPolicy(ToolPolicy.TOOL_POLICY_ASK).setReason("bundle policy for tool \"issue_refund\": ask")
+                .setKind(ApprovalKind.APPROVAL_KIND_GATED_TOOL_CALL).setState(ApprovalState.APPROVAL_STATE_PENDING)
+                .setCreatedAt(ts(createdAt)).build();
+    }
+
+    /** Stores an approval's new state and pushes it to every WatchApprovals stream. */
+    public void updateApproval(Approval a) {
+        synchronized (this) {
+            approvals.put(a.getApprovalId(), a);
+        }
+        approvalWatchers.forEach(w -> w.onNext(a));
+    }
+
+    public int openApprovalWatchers() {
+        return approvalWatchers.size();
+    }
+
     public void addBundle(String bundleName) {
         bundles.add(Bundle.newBuilder().setName(bundleName).setVersionId("v-" + bundleName).build());
     }
@@ -177,6 +215,9 @@ public final class FakeDaemon implements AutoCloseable {
         runWatchers.clear();
         List<StreamObserver<Run>> aw = new ArrayList<>(runsWatchers);
         runsWatchers.clear();
+        List<StreamObserver<Approval>> pw = new ArrayList<>(approvalWatchers);
+        approvalWatchers.clear();
+        pw.forEach(w -> w.onError(Status.UNAVAILABLE.withDescription("daemon stopped").asRuntimeException()));
         rw.forEach(w -> w.observer().onError(Status.UNAVAILABLE.withDescription("daemon stopped").asRuntimeException()));
         aw.forEach(w -> w.onError(Status.UNAVAILABLE.withDescription("daemon stopped").asRuntimeException()));
     }
@@ -281,6 +322,50 @@ public final class FakeDaemon implements AutoCloseable {
                     .setLastSequence(run.getLastSequence() + 1).build();
             updateRun(cancelled);
             out.onNext(cancelled);
+            out.onCompleted();
+        }
+    }
+
+    private final class Approvals extends ApprovalServiceGrpc.ApprovalServiceImplBase {
+        @Override
+        public void listApprovals(ListApprovalsRequest request, StreamObserver<ListApprovalsResponse> out) {
+            List<Approval> all;
+            synchronized (FakeDaemon.this) {
+                all = new ArrayList<>(approvals.values());
+            }
+            out.onNext(ListApprovalsResponse.newBuilder().addAllApprovals(all.stream()
+                    .filter(a -> request.getState() == ApprovalState.APPROVAL_STATE_UNSPECIFIED
+                            || a.getState() == request.getState()).toList()).build());
+            out.onCompleted();
+        }
+
+        @Override
+        public void watchApprovals(WatchApprovalsRequest request, StreamObserver<Approval> out) {
+            approvalWatchers.add(out);
+            ((ServerCallStreamObserver<Approval>) out).setOnCancelHandler(() -> approvalWatchers.remove(out));
+        }
+
+        @Override
+        public void decideApproval(DecideApprovalRequest request, StreamObserver<Approval> out) {
+            decisions.add(request);
+            if (failDecide != null) {
+                out.onError(failDecide.asRuntimeException());
+                return;
+            }
+            Approval a;
+            synchronized (FakeDaemon.this) {
+                a = approvals.get(request.getApprovalId());
+            }
+            if (a == null) {
+                out.onError(Status.NOT_FOUND.withDescription("approval_id: unknown approval").asRuntimeException());
+                return;
+            }
+            Approval decided = a.toBuilder().setState(ApprovalState.APPROVAL_STATE_DECIDED)
+                    .setDecision(request.getDecision()).setReviewer(request.getReviewer())
+                    .setDecisionReason(request.getReason()).setEditedArgumentsJson(request.getEditedArgumentsJson())
+                    .setDecidedAt(ts(Instant.parse("2026-11-21T10:05:00Z"))).build();
+            updateApproval(decided);
+            out.onNext(decided);
             out.onCompleted();
         }
     }

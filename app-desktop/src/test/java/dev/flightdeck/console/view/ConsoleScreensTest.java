@@ -1,5 +1,6 @@
 package dev.flightdeck.console.view;
 
+import dev.flightdeck.client.ApprovalInfo;
 import dev.flightdeck.client.DaemonClient;
 import dev.flightdeck.client.DaemonEndpoint;
 import dev.flightdeck.client.DaemonProcess;
@@ -15,6 +16,7 @@ import javafx.scene.control.ListView;
 import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextArea;
+import javafx.scene.control.TextField;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -195,6 +197,40 @@ class ConsoleScreensTest {
 
     @Test
     @Order(3)
+    void aReviewerApprovesAPausedRefundInTheApprovalsTabAndTheRunSucceeds(FxRobot robot) throws Exception {
+        TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
+        RunInfo run;
+        try (DaemonClient client = DaemonClient.connect(endpoint)) {
+            run = client.startRun("refund-with-approval", INPUT, "acme", null).run();
+        }
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null
+                && rowOf(table, run.runId()).getRun().state() == RunState.WAITING_APPROVAL);
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS,
+                () -> robot.lookup("#approvalsBadge").queryLabeled().isVisible());
+
+        robot.clickOn("#approvalsTabLabel");
+        Node pending = waitForNode(robot, ".approval-cell", (ListCell<ApprovalInfo> c) -> c.getItem() != null
+                && c.getItem().runId().equals(run.runId()) && c.getItem().isPending());
+        robot.clickOn(pending);
+
+        TextArea arguments = robot.lookup("#approvalArguments").queryAs(TextArea.class);
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> arguments.getText().contains("\"amount_usd\" : 89.99"));
+        assertThat(robot.lookup("#approvalReason").queryLabeled().getText())
+                .contains("bundle policy for tool \"issue_refund\": ask");
+        TextField reviewer = robot.lookup("#approvalReviewer").queryAs(TextField.class);
+        robot.interact(() -> reviewer.setText("ann"));
+        robot.clickOn("#approveButton");
+
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS,
+                () -> rowOf(table, run.runId()).getRun().state() == RunState.SUCCEEDED);
+        ListView<ApprovalInfo> decided = robot.lookup("#decidedApprovals").queryListView();
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> decided.getItems().stream()
+                .anyMatch(a -> a.runId().equals(run.runId()) && "ann".equals(a.reviewer())));
+        assertThat(robot.lookup("#approvalOutcome").queryLabeled().getText()).startsWith("Approved by ann");
+    }
+
+    @Test
+    @Order(4)
     void reconnectsByItselfAfterTheDaemonRestartsOnANewPort(FxRobot robot) throws Exception {
         TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
         var status = robot.lookup("#connectionStatus").queryLabeled();
