@@ -27,7 +27,6 @@ import dev.flightdeck.daemon.store.BundleRepository;
 import dev.flightdeck.daemon.store.Database;
 import dev.flightdeck.daemon.store.RunEventRepository;
 import dev.flightdeck.daemon.store.RunRepository;
-import dev.flightdeck.daemon.tool.BuiltinTools;
 import dev.flightdeck.daemon.tool.ToolExecutor;
 import dev.flightdeck.daemon.tool.ToolRegistry;
 import io.grpc.Server;
@@ -137,12 +136,7 @@ public final class DaemonAssembly implements AutoCloseable {
             var ledger = CallLedger.fromEnvironment();
             if (ledger.isPresent()) {
                 LOG.warn("TESTING HOOK: recording every model and tool call in {}", System.getenv(CallLedger.ENV));
-                // Every built-in the daemon serves (the demo bundle needs issue_refund), plus record_call.
-                List<dev.flightdeck.daemon.tool.Tool> all = new java.util.ArrayList<>(BuiltinTools.all());
-                all.add(new dev.flightdeck.daemon.tool.IssueRefund(
-                        settings.dataDir().resolve(dev.flightdeck.daemon.tool.IssueRefund.LEDGER_FILE)));
-                all.add(ledger.get().recordCallTool());
-                tools = new ToolRegistry(all);
+                tools = tools.with(ledger.get().recordCallTool()); // every built-in (issue_refund too) plus record_call
                 modelProviders = modelProviders.stream().map(p -> ledger.get().recording(p)).toList();
             }
             ModelProviders providers = new ModelProviders(modelProviders);

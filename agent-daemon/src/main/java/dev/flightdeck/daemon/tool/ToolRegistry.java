@@ -17,6 +17,13 @@ public final class ToolRegistry {
     }
 
     /** The registry of the built-in tools; {@code builtin:issue_refund} keeps no ledger. */
+    /** This registry plus {@code tool} (e.g. a testing hook's tool). */
+    public ToolRegistry with(Tool tool) {
+        List<Tool> all = new java.util.ArrayList<>(byImplementation.values());
+        all.add(tool);
+        return new ToolRegistry(all);
+    }
+
     public static ToolRegistry builtins() {
         return builtins(null);
     }
