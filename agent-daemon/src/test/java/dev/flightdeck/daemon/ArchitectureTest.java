@@ -19,7 +19,7 @@ class ArchitectureTest {
     @Test
     void domainCodeNeverSeesGrpcOrGeneratedTypes() {
         noClasses().that().resideInAnyPackage("..daemon.engine..", "..daemon.bundle..", "..daemon.model..",
-                        "..daemon.tool..", "..daemon.store..", "..daemon.run..", "..daemon.error..")
+                        "..daemon.tool..", "..daemon.store..", "..daemon.run..", "..daemon.error..", "..daemon.approval..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "dev.flightdeck.proto..", "com.google.protobuf..")
                 .check(DAEMON);
     }
@@ -41,7 +41,7 @@ class ArchitectureTest {
     @Test
     void lowerLayersDoNotDependOnApiOrApp() {
         noClasses().that().resideInAnyPackage("..daemon.engine..", "..daemon.bundle..", "..daemon.model..",
-                        "..daemon.tool..", "..daemon.store..", "..daemon.run..")
+                        "..daemon.tool..", "..daemon.store..", "..daemon.run..", "..daemon.approval..")
                 .should().dependOnClassesThat().resideInAnyPackage("..daemon.api..", "..daemon.app..", "..daemon.cli..")
                 .check(DAEMON);
     }

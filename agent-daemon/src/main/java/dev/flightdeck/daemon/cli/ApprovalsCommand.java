@@ -77,8 +77,19 @@ final class ApprovalsCommand implements Callable<Integer> {
         return switch (a.state()) {
             case PENDING -> "-";
             case CLOSED -> a.decisionReason();
-            default -> a.decision().name().toLowerCase().replace('_', ' ') + " by " + a.reviewer()
+            default -> pastTense(a) + " by " + a.reviewer()
                     + " at " + Formats.time(a.decidedAt()) + (a.decisionReason().isEmpty() ? "" : ": " + a.decisionReason());
+        };
+    }
+
+    private static String pastTense(ApprovalInfo a) {
+        return switch (a.decision()) {
+            case APPROVE -> "approved";
+            case APPROVE_WITH_EDITS -> "approved with edits";
+            case REJECT -> "rejected";
+            case RETRY -> "retried";
+            case RECORD_RESULT -> "result recorded";
+            case FAIL_RUN -> "run failed";
         };
     }
 

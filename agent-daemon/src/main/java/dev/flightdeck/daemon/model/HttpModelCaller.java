@@ -282,6 +282,7 @@ public final class HttpModelCaller {
         try {
             while (true) {
                 if (control.isAbandoned() || Thread.currentThread().isInterrupted()) {
+                    // cancel(true) on a sendAsync future aborts the exchange itself (JDK 16+, JDK-8245462).
                     future.cancel(true);
                     throw new ModelCallCancelledException();
                 }

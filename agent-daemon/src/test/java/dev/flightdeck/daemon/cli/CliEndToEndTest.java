@@ -94,7 +94,7 @@ class CliEndToEndTest {
 
         Cli.Result approved = cli("approve", approvalId, "--reviewer", "ann", "--reason", "photos check out");
         assertThat(approved.exitCode()).as("%s", approved).isZero();
-        assertThat(approved.out()).contains("approval " + approvalId + " approve by ann").contains("photos check out");
+        assertThat(approved.out()).contains("approval " + approvalId + " approved by ann").contains("photos check out");
 
         Cli.Result reversed = cli("reject", approvalId, "--reason", "changed my mind", "--reviewer", "bob");
         assertThat(reversed.exitCode()).as("%s", reversed).isEqualTo(ExitCodes.FAILURE);
@@ -102,7 +102,7 @@ class CliEndToEndTest {
                 + " was already decided: APPROVE by ann").doesNotContain("\n");
 
         Cli.Result all = cli("approvals", "--all", "--run", runId);
-        assertThat(all.out()).contains("decided").contains("approve by ann");
+        assertThat(all.out()).contains("decided").contains("approved by ann");
         Cli.Result watched = cli("watch", runId);
         assertThat(watched.out()).contains("approval decided: approve by ann");
     }

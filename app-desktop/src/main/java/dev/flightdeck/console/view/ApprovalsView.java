@@ -145,7 +145,7 @@ final class ApprovalsView extends SplitPane {
         tool.setId("approvalTool");
         tool.getStyleClass().add("run-title");
         Label kind = new Label();
-        kind.getStyleClass().addAll("chip", "chip-approval");
+        kind.getStyleClass().add("kind-chip");
         Label state = new Label();
         state.setId("approvalState");
         state.getStyleClass().add("badge");
@@ -188,7 +188,7 @@ final class ApprovalsView extends SplitPane {
         arguments.setId("approvalArguments");
         arguments.setEditable(false);
         arguments.getStyleClass().add("mono");
-        arguments.setPrefRowCount(6);
+        arguments.setPrefRowCount(5);
         arguments.textProperty().bind(vm.argumentsTextProperty());
         Label argumentsName = section("Arguments");
 
@@ -203,7 +203,7 @@ final class ApprovalsView extends SplitPane {
         TextArea edited = new TextArea();
         edited.setId("approvalEditedArguments");
         edited.getStyleClass().add("mono");
-        edited.setPrefRowCount(6);
+        edited.setPrefRowCount(5);
         edited.textProperty().bindBidirectional(vm.editedArgumentsProperty());
         Label editedName = section("Arguments to execute — edit them, then Approve with edits");
         GridPane who = new GridPane();
@@ -251,7 +251,7 @@ final class ApprovalsView extends SplitPane {
                     : a.decision() == null || a.decision().name().startsWith("APPROVE") || a.decision().name().equals("RETRY")
                     || a.decision().name().equals("RECORD_RESULT") ? "badge-succeeded" : "badge-failed");
             state.setText(Formats.decision(a));
-            gatedBy.setText(a.reason() + (a.policy().isEmpty() ? "" : "  (policy " + a.policy() + ")"));
+            gatedBy.setText(a.reason() + (ambiguous && !a.policy().isEmpty() ? "  (bundle policy: " + a.policy() + ")" : ""));
             run.setText(a.runId());
             bundle.setText(a.bundleRef());
             tenant.setText(a.tenant());
@@ -365,7 +365,8 @@ final class ApprovalsView extends SplitPane {
             } else {
                 meta.setText(run + " · " + a.tenant());
                 detail.setText(Formats.decision(a) + (a.reviewer().isEmpty() ? "" : " by " + a.reviewer())
-                        + (a.decidedAt() == null ? "" : " · " + Formats.timeOfDay(a.decidedAt(), ZONE))
+                        + (a.decidedAt() == null ? "" : " · " + Formats.timeOfDay(a.decidedAt(), ZONE)
+                                .replaceFirst("\\.\\d{3}$", ""))
                         + (a.decisionReason().isEmpty() ? "" : " — " + a.decisionReason()));
             }
             setText(null);

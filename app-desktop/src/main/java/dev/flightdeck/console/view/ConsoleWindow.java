@@ -86,6 +86,9 @@ public final class ConsoleWindow extends BorderPane {
             }
         });
         console.selectedRunProperty().addListener((obs, old, vm) -> {
+            if (vm == null && tabs.getSelectionModel().getSelectedItem() == approvalsTab) {
+                return; // no run in front because the Approvals screen is
+            }
             Tab t = vm == null ? runsTab : runTabs.get(vm);
             if (t != null) {
                 tabs.getSelectionModel().select(t);

@@ -128,7 +128,7 @@ final class RunView extends BorderPane {
         review.setOnAction(e -> reviewApproval.accept(vm.runId()));
         approvalText.setId("approvalBannerText");
         approvalText.setWrapText(true);
-        approvalBanner.getChildren().setAll(new Label("⏸"), approvalText, review);
+        approvalBanner.getChildren().setAll(approvalText, review);
         approvalBanner.getStyleClass().add("approval-banner");
         approvalBanner.setId("approvalBanner");
         approvalBanner.setVisible(false);

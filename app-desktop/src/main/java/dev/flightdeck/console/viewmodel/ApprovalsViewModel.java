@@ -261,8 +261,8 @@ public final class ApprovalsViewModel {
         ui.submit(() -> client.decideApproval(request), done -> {
             busy.set(false);
             apply(done);
-            notifications.info("Approval decided", Formats.decision(done) + " " + done.toolName() + " in run "
-                    + done.runId());
+            notifications.info("Approval decided", Formats.decision(done) + ": " + done.toolName() + " in run "
+                    + done.runId() + " (by " + done.reviewer() + ")");
         }, e -> {
             busy.set(false);
             decisionError.set(NotificationsViewModel.describe(e));
@@ -352,6 +352,9 @@ public final class ApprovalsViewModel {
             }
             list.forEach(this::apply);
             loaded.set(true);
+            if (selected.get() == null && !pending.isEmpty()) {
+                selected.set(pending.get(0)); // the oldest waits longest: start there
+            }
         }, e -> failed(client, "Cannot list approvals", e));
     }
 

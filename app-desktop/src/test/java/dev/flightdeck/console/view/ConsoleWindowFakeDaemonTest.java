@@ -102,4 +102,28 @@ class ConsoleWindowFakeDaemonTest {
         assertThat(run.getRun().tenant()).isEqualTo("globex");
         assertThat(robot.lookup("#runTitle").queryLabeled().getText()).startsWith("support-refund");
     }
+
+    @Test
+    void aPausedRunsReviewShortcutOpensTheApprovalsTabOnItsApproval(FxRobot robot) throws Exception {
+        daemon.updateRun(FakeDaemon.run("run-paused", RunStatus.RUN_STATUS_WAITING_APPROVAL, Instant.now(), 6)
+                .toBuilder().setStatusMessage("waiting for approval of issue_refund").build());
+        daemon.updateApproval(FakeDaemon.approval("apr-paused", "run-paused", Instant.now()));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS,
+                () -> robot.lookup("#approvalsBadge").queryLabeled().getText().equals("1"));
+        robot.interact(() -> console.openRun("run-paused"));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> robot.lookup("#reviewApprovalButton")
+                .tryQuery().map(javafx.scene.Node::isVisible).orElse(false));
+        assertThat(robot.lookup("#approvalBannerText").queryLabeled().getText())
+                .contains("waiting for approval of issue_refund");
+
+        robot.clickOn("#reviewApprovalButton");
+
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS,
+                () -> robot.lookup("#approvalTool").tryQuery().map(javafx.scene.Node::isVisible).orElse(false));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> "approvalsTab".equals(robot.lookup("#tabs")
+                .queryAs(javafx.scene.control.TabPane.class).getSelectionModel().getSelectedItem().getId()));
+        assertThat(console.approvals().selectedProperty().get().approvalId()).isEqualTo("apr-paused");
+        assertThat(robot.lookup("#approvalTool").queryLabeled().getText()).isEqualTo("issue_refund");
+        assertThat(robot.lookup("#approvalArguments").queryAs(TextArea.class).getText()).contains("\"amount_usd\" : 89.99");
+    }
 }
