@@ -189,9 +189,12 @@ class ProviderResilienceTest {
 
     @Test
     void concurrentCallsNeverExceedTheRequestsPerMinute() throws Exception {
-        // A 600 ms window stands for the minute, so the limiter waits for real but briefly.
+        // A 2 s window stands for the minute, so the limiter waits for real but briefly. Arrival
+        // times at the server lag the limiter's admissions by scheduling noise on a loaded machine,
+        // hence the tolerance below; a limiter that let a third request through early would put
+        // three arrivals within a few milliseconds.
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        RateLimiter limiter = new RateLimiter(Clock.systemUTC(), Sleeper.REAL, Duration.ofMillis(600));
+        RateLimiter limiter = new RateLimiter(Clock.systemUTC(), Sleeper.REAL, Duration.ofMillis(2000));
         HttpModelCaller caller = new HttpModelCaller(http, SecretResolver.ofMap(Map.of("OPENAI_API_KEY", "k"),
                 dir.resolve("none.yaml")), limiter, Clock.systemUTC(), Sleeper.REAL, () -> 0.5);
         ModelProvider openai = caller.providers().stream().filter(p -> p.name().equals("openai")).findFirst().orElseThrow();
@@ -219,8 +222,8 @@ class ProviderResilienceTest {
         assertThat(at).hasSize(n);
         for (int i = 0; i + 2 < at.size(); i++) {
             long gapMs = (at.get(i + 2) - at.get(i)) / 1_000_000;
-            // any 3 consecutive requests span at least a window (less the time a request takes to arrive)
-            assertThat(gapMs).as("requests %d..%d", i, i + 2).isGreaterThanOrEqualTo(500);
+            // any 3 consecutive requests span about a window (less the time a request takes to arrive)
+            assertThat(gapMs).as("requests %d..%d", i, i + 2).isGreaterThanOrEqualTo(1200);
         }
     }
 

@@ -103,6 +103,15 @@ class ConsoleScreensTest {
      * The first shown node matching {@code selector} and {@code predicate}, looked up afresh on the
      * FX thread until it appears (cells are laid out a pulse after the data changes).
      */
+    /**
+     * Waits until {@code condition} holds, evaluating it on the FX thread: the scene graph and
+     * the views' observable lists may only be read there, or a poll can race a pending update.
+     */
+    private static void waitOnFx(long timeout, TimeUnit unit, java.util.concurrent.Callable<Boolean> condition)
+            throws java.util.concurrent.TimeoutException {
+        WaitForAsyncUtils.waitFor(timeout, unit, () -> WaitForAsyncUtils.asyncFx(condition).get());
+    }
+
     private static <T extends Node> Node waitForNode(FxRobot robot, String selector, java.util.function.Predicate<T> predicate)
             throws java.util.concurrent.TimeoutException {
         Node[] found = new Node[1];
@@ -132,20 +141,20 @@ class ConsoleScreensTest {
     @Order(1)
     void runsScreenListsARunTheDaemonRunsUntilItSucceeds(FxRobot robot) throws Exception {
         TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS,
+        waitOnFx(20, TimeUnit.SECONDS,
                 () -> robot.lookup("#connectionStatus").queryLabeled().getText().startsWith("Connected to flightdeckd"));
 
         RunInfo run = startRun();
 
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
-        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS,
+        waitOnFx(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
+        waitOnFx(60, TimeUnit.SECONDS,
                 () -> rowOf(table, run.runId()).getRun().state() == RunState.SUCCEEDED);
         RunRow row = rowOf(table, run.runId());
         assertThat(row.getRun().bundleName()).isEqualTo("support-refund");
         assertThat(row.getRun().stepCount()).isPositive();
         assertThat(table.getItems().get(0).runId()).isEqualTo(run.runId());
         // The badge on screen says so too.
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> robot.lookup(".badge-succeeded").tryQuery().isPresent());
+        waitOnFx(10, TimeUnit.SECONDS, () -> robot.lookup(".badge-succeeded").tryQuery().isPresent());
     }
 
     @Test
@@ -153,21 +162,21 @@ class ConsoleScreensTest {
     void runScreenShowsTheEventsAndTheDetailsOfAToolCall(FxRobot robot) throws Exception {
         TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
         RunInfo run = startRun();
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
+        waitOnFx(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
 
         Node row = waitForNode(robot, ".table-row-cell", (TableRow<RunRow> r) -> r.getItem() != null
                 && r.getItem().runId().equals(run.runId()));
         robot.doubleClickOn(row);
 
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> robot.lookup("#timeline").tryQuery().isPresent());
+        waitOnFx(10, TimeUnit.SECONDS, () -> robot.lookup("#timeline").tryQuery().isPresent());
         ListView<RunEventInfo> timeline = robot.lookup("#timeline").queryListView();
-        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS,
+        waitOnFx(60, TimeUnit.SECONDS,
                 () -> timeline.getItems().stream().anyMatch(e -> e.type().equals("run_finished")));
         assertThat(timeline.getItems()).extracting(RunEventInfo::sequence)
                 .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, timeline.getItems().size())
                         .boxed().toList());
         assertThat(timeline.getItems().get(0).type()).isEqualTo("run_started");
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS,
+        waitOnFx(20, TimeUnit.SECONDS,
                 () -> robot.lookup("#runStatus").queryLabeled().getText().equals("Succeeded"));
 
         // Scroll the tool call into view as a user would, then click its cell.
@@ -187,7 +196,7 @@ class ConsoleScreensTest {
         robot.clickOn(toolCall);
 
         TextArea json = robot.lookup("#detailsJson").queryAs(TextArea.class);
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> json.getText().contains("lookup_order"));
+        waitOnFx(10, TimeUnit.SECONDS, () -> json.getText().contains("lookup_order"));
         assertThat(json.getText()).startsWith("{")
                 .as("tool arguments shown as formatted JSON, not an escaped string")
                 .contains("\"order_id\" : \"A-1001\"").doesNotContain("arguments_json");
@@ -203,9 +212,9 @@ class ConsoleScreensTest {
         try (DaemonClient client = DaemonClient.connect(endpoint)) {
             run = client.startRun("refund-with-approval", INPUT, "acme", null).run();
         }
-        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null
+        waitOnFx(30, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null
                 && rowOf(table, run.runId()).getRun().state() == RunState.WAITING_APPROVAL);
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS,
+        waitOnFx(10, TimeUnit.SECONDS,
                 () -> robot.lookup("#approvalsBadge").queryLabeled().isVisible());
 
         robot.clickOn("#approvalsTabLabel");
@@ -214,17 +223,17 @@ class ConsoleScreensTest {
         robot.clickOn(pending);
 
         TextArea arguments = robot.lookup("#approvalArguments").queryAs(TextArea.class);
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> arguments.getText().contains("\"amount_usd\" : 89.99"));
+        waitOnFx(10, TimeUnit.SECONDS, () -> arguments.getText().contains("\"amount_usd\" : 89.99"));
         assertThat(robot.lookup("#approvalReason").queryLabeled().getText())
                 .contains("bundle policy for tool \"issue_refund\": ask");
         TextField reviewer = robot.lookup("#approvalReviewer").queryAs(TextField.class);
         robot.interact(() -> reviewer.setText("ann"));
         robot.clickOn("#approveButton");
 
-        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS,
+        waitOnFx(30, TimeUnit.SECONDS,
                 () -> rowOf(table, run.runId()).getRun().state() == RunState.SUCCEEDED);
         ListView<ApprovalInfo> decided = robot.lookup("#decidedApprovals").queryListView();
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> decided.getItems().stream()
+        waitOnFx(10, TimeUnit.SECONDS, () -> decided.getItems().stream()
                 .anyMatch(a -> a.runId().equals(run.runId()) && "ann".equals(a.reviewer())));
         assertThat(robot.lookup("#approvalOutcome").queryLabeled().getText()).startsWith("Approved by ann");
     }
@@ -234,18 +243,18 @@ class ConsoleScreensTest {
     void reconnectsByItselfAfterTheDaemonRestartsOnANewPort(FxRobot robot) throws Exception {
         TableView<RunRow> table = robot.lookup("#runsTable").queryTableView();
         var status = robot.lookup("#connectionStatus").queryLabeled();
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> status.getText().startsWith("Connected to flightdeckd"));
+        waitOnFx(20, TimeUnit.SECONDS, () -> status.getText().startsWith("Connected to flightdeckd"));
         int oldPort = endpoint.port();
 
         killDaemon();
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !status.getText().startsWith("Connected"));
+        waitOnFx(20, TimeUnit.SECONDS, () -> !status.getText().startsWith("Connected"));
         endpoint = DaemonProcess.ensureRunning(dataDir, Duration.ofSeconds(60));
 
-        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS,
+        waitOnFx(30, TimeUnit.SECONDS,
                 () -> status.getText().endsWith("on port " + endpoint.port()));
         assertThat(endpoint.port()).isNotEqualTo(oldPort);
         // The Runs screen follows the new daemon: a run started now shows up by itself.
         RunInfo run = startRun();
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
+        waitOnFx(20, TimeUnit.SECONDS, () -> rowOf(table, run.runId()) != null);
     }
 }
