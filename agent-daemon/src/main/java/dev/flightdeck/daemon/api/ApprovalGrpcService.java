@@ -1,5 +1,6 @@
 package dev.flightdeck.daemon.api;
 
+import dev.flightdeck.daemon.approval.ApprovalRecord;
 import dev.flightdeck.daemon.approval.ApprovalQuery;
 import dev.flightdeck.daemon.approval.ApprovalState;
 import dev.flightdeck.daemon.engine.ApprovalService;
@@ -64,8 +65,14 @@ public final class ApprovalGrpcService extends ApprovalServiceGrpc.ApprovalServi
 
     @Override
     public void watchApprovals(WatchApprovalsRequest request, StreamObserver<Approval> observer) {
-        new ApprovalChangeStream(request.getTenant(), request.getRunId(), (ServerCallStreamObserver<Approval>) observer,
-                approvals, convert, streamExecutor).start();
+        String tenant = request.getTenant();
+        String runId = request.getRunId();
+        new ChangeStream<ApprovalRecord, Approval>((ServerCallStreamObserver<Approval>) observer,
+                l -> approvals.onApprovals(l::accept),
+                a -> (tenant.isEmpty() || tenant.equals(a.tenant())) && (runId.isEmpty() || runId.equals(a.runId())),
+                ApprovalRecord::approvalId, convert::approval,
+                "the client reads approvals too slowly; list approvals again and re-subscribe", errors, streamExecutor)
+                .start();
     }
 
     @Override

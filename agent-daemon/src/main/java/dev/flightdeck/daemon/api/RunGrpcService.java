@@ -129,8 +129,11 @@ public final class RunGrpcService extends RunServiceGrpc.RunServiceImplBase {
 
     @Override
     public void watchRuns(WatchRunsRequest request, StreamObserver<Run> observer) {
-        new RunChangeStream(request.getTenant(), (ServerCallStreamObserver<Run>) observer, runs.feed(), convert,
-                streamExecutor).start();
+        String tenant = request.getTenant();
+        new ChangeStream<RunRecord, Run>((ServerCallStreamObserver<Run>) observer, l -> runs.feed().onRuns(l::accept),
+                run -> tenant.isEmpty() || tenant.equals(run.tenant()), RunRecord::runId, convert::run,
+                "the client reads run updates too slowly; list runs again and re-subscribe", errors, streamExecutor)
+                .start();
     }
 
     @Override
