@@ -269,7 +269,13 @@ final class ApprovalsView extends SplitPane {
             outcome.setText(outcome(a));
         };
         vm.selectedProperty().addListener((o, old, a) -> render.run());
-        vm.selectedRunProperty().addListener((o, old, r) -> input.setText(r == null ? "…" : r.input()));
+        Runnable showInput = () -> {
+            var r = vm.selectedRunProperty().get();
+            String problem = vm.runContextProblemProperty().get();
+            input.setText(r != null ? r.input() : problem.isEmpty() ? "…" : problem);
+        };
+        vm.selectedRunProperty().addListener((o, old, r) -> showInput.run());
+        vm.runContextProblemProperty().addListener((o, old, p) -> showInput.run());
         render.run();
         return box;
     }

@@ -57,6 +57,8 @@ public final class ApprovalsViewModel {
     private final ReadOnlyStringWrapper argumentsText = new ReadOnlyStringWrapper("");
     private final StringProperty editedArguments = new SimpleStringProperty("");
     private final StringProperty reason = new SimpleStringProperty("");
+    /** Why the selected approval's run context could not be loaded; empty when it was (or is loading). */
+    private final StringProperty runContextProblem = new SimpleStringProperty("");
     private final StringProperty reviewer = new SimpleStringProperty(DecideApproval.osUser());
     private final ReadOnlyStringWrapper decisionError = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
@@ -123,6 +125,10 @@ public final class ApprovalsViewModel {
     }
 
     /** Why: required to reject, optional to approve. */
+    public ReadOnlyStringProperty runContextProblemProperty() {
+        return runContextProblem;
+    }
+
     public StringProperty reasonProperty() {
         return reason;
     }
@@ -288,6 +294,7 @@ public final class ApprovalsViewModel {
         reason.set("");
         decisionError.set("");
         selectedRun.set(null);
+        runContextProblem.set("");
         DaemonClient client = connection.getClient();
         if (client != null) {
             ui.submit(() -> client.getRun(a.runId()), run -> {
@@ -295,7 +302,13 @@ public final class ApprovalsViewModel {
                 if (now != null && now.runId().equals(run.runId())) {
                     selectedRun.set(run);
                 }
-            }, e -> { /* the context is a convenience: the approval itself shows */ });
+            }, e -> {
+                // The approval itself still shows and can be decided; say why its context is missing.
+                ApprovalInfo now = selected.get();
+                if (now != null && now.runId().equals(a.runId())) {
+                    runContextProblem.set("run details unavailable: " + NotificationsViewModel.describe(e));
+                }
+            });
         }
     }
 

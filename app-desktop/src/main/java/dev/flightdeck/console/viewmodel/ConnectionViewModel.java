@@ -142,10 +142,7 @@ public final class ConnectionViewModel {
         }
         LOG.info("lost the connection to the daemon; reconnecting");
         client.set(null);
-        ui.submit(() -> {
-            failed.close();
-            return null;
-        }, ignored -> { }, ignored -> { });
+        closeInBackground(failed);
         setState(State.RECONNECTING, "Connection lost — reconnecting…", true);
         Instant deadline = clock.instant().plus(reconnectTimeout);
         poll(deadline);
@@ -222,7 +219,7 @@ public final class ConnectionViewModel {
                     + " on port " + endpoint.port(), false);
             client.set(attached.client());
             if (old != null) {
-                old.close();
+                closeInBackground(old);
             }
         }, error -> {
             notifications.error("Cannot connect to the daemon on port " + endpoint.port(), error);
@@ -269,4 +266,12 @@ public final class ConnectionViewModel {
     private record Attached(DaemonClient client, DaemonStatus info) {
     }
 
+
+    /** Closing a channel waits up to 2 s for it to terminate: never on the FX thread. */
+    private void closeInBackground(DaemonClient old) {
+        ui.submit(() -> {
+            old.close();
+            return null;
+        }, ignored -> { }, ignored -> { });
+    }
 }

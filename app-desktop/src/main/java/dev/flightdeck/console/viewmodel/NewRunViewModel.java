@@ -104,7 +104,10 @@ public final class NewRunViewModel {
         busy.set(true);
         error.set("");
         String ref = b.name() + "@" + b.versionId();
-        ui.submit(() -> client.startRun(ref, input.get().strip(), tenant.get().strip(), idempotencyKey), started -> {
+        // Read the properties here, on the FX thread: the call itself runs on the background pool.
+        String text = input.get().strip();
+        String forTenant = tenant.get().strip();
+        ui.submit(() -> client.startRun(ref, text, forTenant, idempotencyKey), started -> {
             busy.set(false);
             onStarted.accept(started.run());
         }, e -> {

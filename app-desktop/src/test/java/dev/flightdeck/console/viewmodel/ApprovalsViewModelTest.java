@@ -71,6 +71,18 @@ class ApprovalsViewModelTest {
     }
 
     @Test
+    void anApprovalWhoseRunCannotBeReadSaysWhyItsContextIsMissing() {
+        daemon.updateApproval(FakeDaemon.approval("apr-9", "run-gone", T0));
+        console.start(false);
+
+        approvals().selectedProperty().set(approvals().pending().get(0));
+
+        assertThat(approvals().selectedRunProperty().get()).isNull();
+        assertThat(approvals().runContextProblemProperty().get())
+                .startsWith("run details unavailable: ").contains("run-gone");
+    }
+
+    @Test
     void approvingSendsTheReviewerAndMovesTheApprovalToDecided() {
         daemon.updateApproval(FakeDaemon.approval("apr-1", "run-1", T0));
         console.start(false);
