@@ -104,6 +104,11 @@ public final class RunService {
         if (runId == null || runId.isBlank()) {
             throw new InvalidArgumentException("run_id: must not be empty");
         }
+        if (runId.length() > MAX_KEY_CHARS) {
+            // Never a run id the daemon issued; refusing it also keeps a huge id out of the error text.
+            throw new InvalidArgumentException("run_id: must be at most " + MAX_KEY_CHARS + " characters, got "
+                    + runId.length());
+        }
         return runs.find(runId).orElseThrow(() -> new NotFoundException("run_id: unknown run \"" + runId + "\""));
     }
 
@@ -129,6 +134,15 @@ public final class RunService {
 
     public RunRecord cancel(String runId, String reason, String requestedBy) {
         get(runId);
+        // Both go into the run's hash-chained history: bounded like an approval's reason and reviewer.
+        if (reason != null && reason.length() > ApprovalService.MAX_TEXT_CHARS) {
+            throw new InvalidArgumentException("reason: must be at most " + ApprovalService.MAX_TEXT_CHARS
+                    + " characters, got " + reason.length());
+        }
+        if (requestedBy != null && requestedBy.length() > ApprovalService.MAX_NAME_CHARS) {
+            throw new InvalidArgumentException("requested_by: must be at most " + ApprovalService.MAX_NAME_CHARS
+                    + " characters, got " + requestedBy.length());
+        }
         return scheduler.cancel(runId, requestedBy, reason);
     }
 

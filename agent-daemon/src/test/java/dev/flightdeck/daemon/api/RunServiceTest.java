@@ -164,6 +164,19 @@ class RunServiceTest {
     }
 
     @Test
+    void oversizedRunIdsAndCancelTextsAreRejectedAndChangeNothing() {
+        String runId = client.startRun("hello", "hi", "acme", "").run().runId();
+        assertCode(() -> client.getRun("r".repeat(201)), "INVALID_ARGUMENT",
+                "run_id: must be at most 200 characters, got 201");
+        assertCode(() -> client.cancelRun(runId, "x".repeat(4001), "ann"), "INVALID_ARGUMENT",
+                "reason: must be at most 4000 characters, got 4001");
+        assertCode(() -> client.cancelRun(runId, "why", "a".repeat(201)), "INVALID_ARGUMENT",
+                "requested_by: must be at most 200 characters, got 201");
+        assertThat(client.getRunHistory(runId, 0, 0)).noneMatch(e -> e.type().equals("cancel_requested"));
+        assertThat(client.getRun(runId).state()).isNotEqualTo(RunState.CANCELLED);
+    }
+
+    @Test
     void watchRunOfAnUnknownRunIsNotFoundAndANegativeAfterSequenceIsInvalid() throws Exception {
         assertThat(watchError("run-nope", 0).code()).isEqualTo("NOT_FOUND");
         String runId = client.startRun("hello", "a", "", "").run().runId();
