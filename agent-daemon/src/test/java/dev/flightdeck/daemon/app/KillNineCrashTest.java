@@ -45,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * it knows exactly what was committed when the next daemon started.
  *
  * <p>Kill moments come from a seeded RNG; the seed is printed. Reproduce a failure with
- * {@code -Dflightdeck.crash.seed=SEED}; soak with {@code -Dflightdeck.soak.kills=500}.
+ * {@code -Dflightdeck.crash.seed=SEED}; soak with {@code -Dflightdeck.crash=true -Dflightdeck.soak.kills=500} (the soak property alone runs nothing).
  */
 class KillNineCrashTest {
     private static final ObjectMapper JSON = new ObjectMapper();
