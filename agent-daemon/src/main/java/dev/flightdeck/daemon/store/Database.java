@@ -10,15 +10,25 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The daemon's embedded H2 file database: a connection pool over {@code <db-dir>/flightdeck},
  * migrated by Flyway when opened, shut down explicitly when closed.
+ *
+ * <p>Durability comes from the {@link WriteJournal} in {@code <db-dir>/journal} (ADR 0009): each
+ * write transaction is appended there before it commits, and replayed on the next open if H2 lost
+ * it. Write transactions run one at a time, so the journal's order is the commit order and the
+ * database after a crash is always a prefix of it.
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -27,29 +37,94 @@ public final class Database implements AutoCloseable {
     /** H2 unique index or primary key violation. */
     private static final int H2_DUPLICATE_KEY = 23505;
 
-    private final HikariDataSource pool;
+    /** A journal segment is closed after this many bytes. */
+    static final long JOURNAL_SEGMENT_BYTES = 32L * 1024 * 1024;
+    /**
+     * Journal segments are kept at least this long (and the newest two always): far longer than
+     * H2 ever needs to get a commit into its file, so a crash never finds a lost transaction the
+     * journal no longer holds.
+     */
+    static final Duration JOURNAL_KEEP = Duration.ofMinutes(10);
+    private static final String MARK_APPLIED = "UPDATE journal_state SET last_txid = ? WHERE id = 1";
 
-    private Database(HikariDataSource pool) {
+    private final HikariDataSource pool;
+    private final WriteJournal journal;
+    /** One write transaction at a time: the journal's order must be the commit order. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private long lastTxid;
+
+    private Database(HikariDataSource pool, WriteJournal journal, long lastTxid) {
         this.pool = pool;
+        this.journal = journal;
+        this.lastTxid = lastTxid;
     }
 
     /**
      * The JDBC URL, with every option in one place:
-     * WRITE_DELAY=0 so a committed transaction is written at commit (it survives kill -9, not
-     * only a clean exit); DB_CLOSE_ON_EXIT=FALSE because {@link #close()} runs SHUTDOWN itself,
-     * after the daemon has drained, rather than from H2's own shutdown hook racing ours.
+     * WRITE_DELAY=0 so H2 stores each commit into its file as the commit returns. With write
+     * transactions serialized, every state H2 stores is the state after one whole transaction,
+     * so whatever older state its crash recovery falls back to is a prefix of the journal. (With
+     * a background writer, WRITE_DELAY &gt; 0, the crash test saw H2 recover half of a transaction:
+     * an INSERT kept, the UPDATE beside it lost.) DB_CLOSE_ON_EXIT=FALSE because {@link #close()}
+     * runs SHUTDOWN itself, after the daemon has drained, rather than from H2's own shutdown hook
+     * racing ours.
      */
     static String jdbcUrl(Path dbDir) {
         return "jdbc:h2:file:" + dbDir.toAbsolutePath().resolve("flightdeck") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
     }
 
-    /** Opens (creating if needed) the database in {@code dbDir} and migrates it to the latest schema. */
+    /**
+     * Opens (creating if needed) the database in {@code dbDir}: replays the journaled transactions
+     * the database lost in a crash, then migrates it to the latest schema.
+     */
     public static Database open(Path dbDir) {
         try {
             Files.createDirectories(dbDir);
         } catch (IOException e) {
             throw new StoreException("cannot create database directory " + dbDir + ": " + e.getMessage(), e);
         }
+        HikariDataSource pool = newPool(dbDir);
+        WriteJournal journal = null;
+        try {
+            long applied = appliedTxid(pool);
+            WriteJournal.Opened opened = WriteJournal.open(dbDir.resolve("journal"), JOURNAL_SEGMENT_BYTES,
+                    JOURNAL_KEEP, Math.max(applied, 0));
+            journal = opened.journal();
+            if (applied < 0 && !opened.records().isEmpty()) {
+                throw new StoreException("the write journal in " + dbDir.resolve("journal")
+                        + " holds transactions but the database has no journal state; was the database file replaced?");
+            }
+            if (applied >= 0) {
+                applied = replay(pool, opened, applied, dbDir);
+            }
+            int migrated = Flyway.configure().dataSource(pool).locations("classpath:db/migration").load()
+                    .migrate().migrationsExecuted;
+            if (migrated > 0) {
+                // Migrations are not journaled: a clean SHUTDOWN writes them out before anything
+                // depends on them.
+                shutdown(pool);
+                pool.close();
+                pool = newPool(dbDir);
+            }
+            long last = Math.max(journal.lastTxid(), appliedTxid(pool));
+            LOG.info("database ready in {} (journal at transaction {})", dbDir, last);
+            return new Database(pool, journal, last);
+        } catch (RuntimeException e) {
+            pool.close();
+            if (journal != null) {
+                journal.close();
+            }
+            if (isAlreadyOpen(e)) {
+                throw new StoreException("the database in " + dbDir + " is in use by another process", e);
+            }
+            if (e instanceof StoreException) {
+                throw e;
+            }
+            throw new StoreException("cannot open or migrate the database in " + dbDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static HikariDataSource newPool(Path dbDir) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl(dbDir));
         config.setUsername("sa");
@@ -57,27 +132,94 @@ public final class Database implements AutoCloseable {
         config.setMaximumPoolSize(8);
         config.setPoolName("flightdeck-db");
         config.setInitializationFailTimeout(-1);
-        HikariDataSource pool = new HikariDataSource(config);
-        try {
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
-        } catch (RuntimeException e) {
-            pool.close();
-            if (isAlreadyOpen(e)) {
-                throw new StoreException("the database in " + dbDir + " is in use by another process", e);
-            }
-            throw new StoreException("cannot open or migrate the database in " + dbDir + ": " + e.getMessage(), e);
-        }
-        LOG.info("database ready in {}", dbDir);
-        return new Database(pool);
+        return new HikariDataSource(config);
     }
 
-    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    /** The last journal transaction the database holds; -1 before the journal's migration ran. */
+    private static long appliedTxid(HikariDataSource pool) {
+        try (Connection c = pool.getConnection();
+             PreparedStatement exists = c.prepareStatement(
+                     "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'JOURNAL_STATE'")) {
+            try (ResultSet rs = exists.executeQuery()) {
+                rs.next();
+                if (rs.getInt(1) == 0) {
+                    return -1;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT last_txid FROM journal_state WHERE id = 1");
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        } catch (SQLException e) {
+            throw translate(e);
+        }
+    }
+
+    /** Re-applies the journal's transactions after {@code applied}; returns the new last one. */
+    private static long replay(HikariDataSource pool, WriteJournal.Opened opened, long applied, Path dbDir) {
+        long first = opened.journal().firstTxid();
+        if (first > applied + 1) {
+            LOG.error("the database in {} holds transactions up to {} but the write journal starts at {}: "
+                    + "transactions {}..{} are lost", dbDir, applied, first, applied + 1, first - 1);
+        }
+        List<JournalRecord> missing = opened.committedAfter(applied);
+        for (JournalRecord record : missing) {
+            try (Connection c = pool.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    for (JournaledStatement statement : record.statements()) {
+                        RecordingConnection.replay(c, statement);
+                    }
+                    markApplied(c, record.txid());
+                    c.commit();
+                } catch (SQLException e) {
+                    c.rollback();
+                    throw new StoreException("cannot replay journal transaction " + record.txid() + " into "
+                            + dbDir + ": " + e.getMessage(), e);
+                }
+            } catch (SQLException e) {
+                throw translate(e);
+            }
+            applied = record.txid();
+        }
+        if (!missing.isEmpty()) {
+            LOG.warn("replayed {} transaction(s) the database lost in a crash from the write journal "
+                    + "(database had {}, now {})", missing.size(), missing.get(0).txid() - 1, applied);
+        }
+        return applied;
+    }
+
+    private static void markApplied(Connection c, long txid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(MARK_APPLIED)) {
+            ps.setLong(1, txid);
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("journal_state row missing");
+            }
+        }
+    }
+
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+     * When it wrote anything, its writes are appended to the journal before the commit, so a
+     * commit that returned survives the process being killed.
+     */
     public <T> T inTransaction(SqlWork<T> work) {
+        writeLock.lock();
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
+            RecordingConnection recorder = new RecordingConnection();
             try {
-                T result = work.run(c);
-                c.commit();
+                T result = work.run(recorder.wrap(c));
+                List<JournaledStatement> writes = recorder.writes();
+                if (!writes.isEmpty()) {
+                    long txid = lastTxid + 1;
+                    markApplied(c, txid);
+                    journal.append(JournalRecord.commit(txid, writes));
+                    lastTxid = txid;
+                    commitOrCancel(c, txid);
+                } else {
+                    c.commit();
+                }
                 return result;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -85,6 +227,18 @@ public final class Database implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw translate(e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Commits; if that fails, tells the journal so replay skips the transaction. */
+    private void commitOrCancel(Connection c, long txid) throws SQLException {
+        try {
+            c.commit();
+        } catch (SQLException e) {
+            journal.append(JournalRecord.abort(txid));
+            throw e;
         }
     }
 
@@ -97,12 +251,23 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Shuts H2 down (flushing everything) and closes the pool. Idempotent. */
+    /** Shuts H2 down (flushing everything) and closes the pool and the journal. Idempotent. */
     @Override
     public void close() {
         if (pool.isClosed()) {
             return;
         }
+        writeLock.lock();
+        try {
+            shutdown(pool);
+        } finally {
+            pool.close();
+            journal.close();
+            writeLock.unlock();
+        }
+    }
+
+    private static void shutdown(HikariDataSource pool) {
         boolean shutDown = false;
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             s.execute("SHUTDOWN");
@@ -112,8 +277,6 @@ public final class Database implements AutoCloseable {
             if (!shutDown) {
                 LOG.warn("H2 SHUTDOWN failed: {}", e.getMessage());
             }
-        } finally {
-            pool.close();
         }
     }
 

@@ -14,13 +14,12 @@ import dev.flightdeck.client.StreamListener;
 import dev.flightdeck.daemon.testing.Await;
 import dev.flightdeck.daemon.testing.DaemonProcesses;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import dev.flightdeck.daemon.store.Database;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -45,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * it knows exactly what was committed when the next daemon started.
  *
  * <p>Kill moments come from a seeded RNG; the seed is printed. Reproduce a failure with
- * {@code -Dflightdeck.crash.seed=SEED}; soak with {@code -Dflightdeck.crash=true -Dflightdeck.soak.kills=500} (the soak property alone runs nothing).
+ * {@code -Dflightdeck.crash.seed=SEED}; soak with {@code -Dflightdeck.soak.kills=500}. 30 kills run in the regular suite.
  */
 class KillNineCrashTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,15 +55,7 @@ class KillNineCrashTest {
     /** Kept after a failure (target/crash-test/SEED: data dir with logs/daemon.log, ledger, outputs). */
     private static final Path WORK = Path.of("target", "crash-test");
 
-    /*
-     * Opt-in for now (-Dflightdeck.crash=true, or a soak): it FINDS a real violation of invariant 1
-     * in about half of its runs. H2 2.5.252 (WRITE_DELAY=0) sometimes loses the last committed
-     * transactions when the process is killed -- StartRun answered, the run row is gone after the
-     * kill (checked by reading the file between kill and restart). Reproduced without Flightdeck
-     * (docs/durability.md, "Known violation"). Until the storage is fixed this test cannot gate CI.
-     */
     @Test
-    @EnabledIfSystemProperty(named = "flightdeck.crash", matches = "true")
     void killNineAtRandomMomentsLosesNoCommittedEventAndRepeatsNoCompletedCall() throws Exception {
         long seed = Long.getLong("flightdeck.crash.seed", System.nanoTime() ^ System.currentTimeMillis());
         System.out.println("KillNineCrashTest: seed=" + seed + " kills=" + KILLS
@@ -187,25 +178,34 @@ class KillNineCrashTest {
             Map<String, String> hashes = new HashMap<>();
             Set<String> calls = new HashSet<>();
             Set<String> runs = new HashSet<>();
-            // Read-only: the test must not recover, compact or otherwise write the daemon's file.
-            String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db").resolve("flightdeck")
-                    + ";ACCESS_MODE_DATA=r";
-            try (Connection c = DriverManager.getConnection(url, "sa", "");
-                 Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT run_id, sequence, step, type, payload_json, hash FROM run_events")) {
-                try (Statement r = c.createStatement(); ResultSet rr = r.executeQuery("SELECT run_id FROM runs")) {
-                    while (rr.next()) {
-                        runs.add(rr.getString(1));
-                    }
+            // What the next daemon will find: a copy of the files opened the way the daemon opens
+            // them (journal replay included), so the test never writes the daemon's own files.
+            Path copy = Files.createTempDirectory("crash-snapshot");
+            try {
+                copyTree(dataDir.resolve("db"), copy);
+                try (Database db = Database.open(copy)) {
+                    db.read(c -> {
+                        try (Statement r = c.createStatement(); ResultSet rr = r.executeQuery("SELECT run_id FROM runs")) {
+                            while (rr.next()) {
+                                runs.add(rr.getString(1));
+                            }
+                        }
+                        try (Statement s = c.createStatement();
+                             ResultSet rs = s.executeQuery("SELECT run_id, sequence, step, type, payload_json, hash FROM run_events")) {
+                            while (rs.next()) {
+                                String run = rs.getString(1);
+                                hashes.put(run + "#" + rs.getLong(2), rs.getString(6).trim());
+                                String call = committedCall(run, rs.getInt(3), rs.getString(4), readJson(rs.getString(5)));
+                                if (call != null) {
+                                    calls.add(call);
+                                }
+                            }
+                        }
+                        return null;
+                    });
                 }
-                while (rs.next()) {
-                    String run = rs.getString(1);
-                    hashes.put(run + "#" + rs.getLong(2), rs.getString(6).trim());
-                    String call = committedCall(run, rs.getInt(3), rs.getString(4), JSON.readTree(rs.getString(5)));
-                    if (call != null) {
-                        calls.add(call);
-                    }
-                }
+            } finally {
+                deleteTree(copy);
             }
             return new Snapshot(hashes, calls, runs);
         }
@@ -415,6 +415,27 @@ class KillNineCrashTest {
                 return all;
             }
             all.addAll(page);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else if (!p.getFileName().toString().endsWith(".lock.db")) {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static JsonNode readJson(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
