@@ -13,12 +13,16 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -51,6 +55,10 @@ public final class Database implements AutoCloseable {
     private final WriteJournal journal;
     /** One write transaction at a time: the journal's order must be the commit order. */
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** Write transactions waiting for the next group commit. */
+    private final Queue<PendingWrite<?>> pending = new ConcurrentLinkedQueue<>();
+    /** At most this many transactions share one commit, so one group never holds the lock for long. */
+    private static final int MAX_GROUP = 256;
     private long lastTxid;
 
     private Database(HikariDataSource pool, WriteJournal journal, long lastTxid) {
@@ -202,15 +210,58 @@ public final class Database implements AutoCloseable {
      * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
      * When it wrote anything, its writes are appended to the journal before the commit, so a
      * commit that returned survives the process being killed.
+     *
+     * <p>Group commit: works that arrive while another group is committing queue up, and the next
+     * thread to get the write lock runs all of them in one H2 transaction — each inside its own
+     * savepoint, so one that throws is rolled back alone — with one journal record and one commit.
+     * Each caller returns only after that commit. The effect is the same as running the works one
+     * after another; the cost of the commit is shared.
      */
     public <T> T inTransaction(SqlWork<T> work) {
+        if (writeLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("nested write transaction: it would commit apart from its caller");
+        }
+        PendingWrite<T> mine = new PendingWrite<>(work);
+        pending.add(mine);
         writeLock.lock();
+        try {
+            while (!mine.isDone()) {
+                commitGroup();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        return mine.outcome();
+    }
+
+    /** Write transactions queued for the next group commit (for tests). */
+    int queuedWrites() {
+        return pending.size();
+    }
+
+    /** Runs every queued work in one transaction and tells each its outcome. Holds the write lock. */
+    private void commitGroup() {
+        List<PendingWrite<?>> group = new ArrayList<>();
+        for (PendingWrite<?> p; group.size() < MAX_GROUP && (p = pending.poll()) != null; ) {
+            group.add(p);
+        }
+        List<PendingWrite<?>> succeeded = new ArrayList<>();
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
-            RecordingConnection recorder = new RecordingConnection();
+            List<JournaledStatement> writes = new ArrayList<>();
             try {
-                T result = work.run(recorder.wrap(c));
-                List<JournaledStatement> writes = recorder.writes();
+                for (PendingWrite<?> p : group) {
+                    Savepoint before = c.setSavepoint();
+                    RecordingConnection recorder = new RecordingConnection();
+                    try {
+                        p.run(recorder.wrap(c));
+                        writes.addAll(recorder.writes());
+                        succeeded.add(p);
+                    } catch (SQLException | RuntimeException e) {
+                        c.rollback(before);
+                        p.fail(e instanceof SQLException sql ? translate(sql) : (RuntimeException) e);
+                    }
+                }
                 if (!writes.isEmpty()) {
                     long txid = lastTxid + 1;
                     markApplied(c, txid);
@@ -220,15 +271,14 @@ public final class Database implements AutoCloseable {
                 } else {
                     c.commit();
                 }
-                return result;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             }
-        } catch (SQLException e) {
-            throw translate(e);
-        } finally {
-            writeLock.unlock();
+            succeeded.forEach(PendingWrite::succeed);
+        } catch (SQLException | RuntimeException e) {
+            RuntimeException failure = e instanceof SQLException sql ? translate(sql) : (RuntimeException) e;
+            group.stream().filter(p -> !p.isDone()).forEach(p -> p.fail(failure));
         }
     }
 

@@ -1,0 +1,125 @@
+package dev.flightdeck.daemon.store;
+
+import dev.flightdeck.daemon.testing.Await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Write transactions that queue up behind a commit share the next one: one H2 transaction, one
+ * journal record, one commit; a transaction that fails inside the group is rolled back alone
+ * and only its caller sees the failure.
+ */
+class GroupCommitTest {
+    @TempDir
+    Path dir;
+
+    private static Void insert(java.sql.Connection c, long id) throws java.sql.SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO items(id) VALUES (?)")) {
+            ps.setLong(1, id);
+            ps.executeUpdate();
+        }
+        return null;
+    }
+
+    private static List<Long> items(Database db) {
+        return db.read(c -> {
+            List<Long> ids = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM items ORDER BY id"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+            return ids;
+        });
+    }
+
+    private static long appliedTxid(Database db) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT last_txid FROM journal_state"); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    @Test
+    void writesQueuedBehindACommitShareTheNextOneAndAFailingOneFailsAlone() throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(11);
+        Path older = dir.resolveSibling(dir.getFileName() + "-older.mv.db");
+        try (Database db = Database.open(dir)) {
+            db.inTransaction(c -> {
+                try (PreparedStatement ps = c.prepareStatement("CREATE TABLE items(id BIGINT PRIMARY KEY)")) {
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+            db.close();
+            Files.copy(dir.resolve("flightdeck.mv.db"), older, StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (Database db = Database.open(dir)) {
+            long before = appliedTxid(db);
+            CountDownLatch firstIsRunning = new CountDownLatch(1);
+            CountDownLatch releaseFirst = new CountDownLatch(1);
+            CompletableFuture<Void> first = CompletableFuture.runAsync(() -> db.inTransaction(c -> {
+                insert(c, 1);
+                firstIsRunning.countDown();
+                try {
+                    releaseFirst.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            }), callers);
+            assertThat(firstIsRunning.await(30, TimeUnit.SECONDS)).isTrue();
+            List<CompletableFuture<Void>> queued = new ArrayList<>();
+            for (long id = 2; id <= 10; id++) {
+                long row = id;
+                queued.add(CompletableFuture.runAsync(() -> db.inTransaction(c -> insert(c, row)), callers));
+            }
+            // id 1 again: a duplicate, which must fail without taking the others down
+            CompletableFuture<Void> duplicate = CompletableFuture.runAsync(() -> db.inTransaction(c -> insert(c, 1)), callers);
+            Await.until("ten writes queued behind the first", Duration.ofSeconds(30), () -> db.queuedWrites() == 10);
+            releaseFirst.countDown();
+
+            first.get(30, TimeUnit.SECONDS);
+            for (CompletableFuture<Void> f : queued) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertThatThrownBy(() -> duplicate.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(DuplicateKeyException.class);
+            assertThat(items(db)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+            assertThat(appliedTxid(db) - before).as("journal transactions for 11 writes").isEqualTo(2);
+        } finally {
+            callers.shutdownNow();
+        }
+        // The group's record replays to the same rows.
+        Files.copy(older, dir.resolve("flightdeck.mv.db"), StandardCopyOption.REPLACE_EXISTING);
+        try (Database db = Database.open(dir)) {
+            assertThat(items(db)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+        }
+    }
+
+    @Test
+    void aWriteTransactionInsideAnotherIsRefused() {
+        try (Database db = Database.open(dir)) {
+            assertThatThrownBy(() -> db.inTransaction(c -> db.inTransaction(c2 -> null)))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("nested");
+        }
+    }
+}
