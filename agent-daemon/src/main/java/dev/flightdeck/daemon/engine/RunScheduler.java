@@ -228,13 +228,13 @@ public final class RunScheduler implements AutoCloseable {
     }
 
     private Optional<Picked> pick() {
-        Set<String> held;
+        Map<String, Holder> heldNow;
         Map<String, Integer> busyNow;
         synchronized (this) {
             if (busy >= maxConcurrent) {
                 return Optional.empty();
             }
-            held = Set.copyOf(holders.keySet());
+            heldNow = Map.copyOf(holders);
             busyNow = Map.copyOf(busyByTenant);
         }
         List<String> tenants = runs.tenantsWithRunnableRuns();
@@ -249,6 +249,14 @@ public final class RunScheduler implements AutoCloseable {
             if (busyNow.getOrDefault(tenant, 0) >= tenantLimit.applyAsInt(tenant)) {
                 continue;
             }
+            // Runs held for this tenant (or by an idle cancel, tenant unknown) are not runnable: with
+            // runs waiting for their model, many may be held, so the exclusion list names only these.
+            Set<String> held = new java.util.HashSet<>();
+            heldNow.forEach((id, h) -> {
+                if (!h.isWorker() || h.tenant.equals(tenant)) {
+                    held.add(id);
+                }
+            });
             Optional<String> runId = runs.oldestRunnable(tenant, held);
             if (runId.isEmpty()) {
                 continue;
