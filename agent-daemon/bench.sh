@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Durability benchmarks (docs/benchmarks.md): builds the test classes, then runs
 # dev.flightdeck.daemon.bench.DurabilityBench with the test class path.
-# Usage: agent-daemon/bench.sh [all|commits|waiting|resume]...   (extra JVM options: BENCH_JAVA_OPTS)
+# Usage: agent-daemon/bench.sh [all|commits|waiting|resume|modelwait]...   (extra JVM options: BENCH_JAVA_OPTS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -q -B -pl agent-daemon -am test-compile dependency:build-classpath \

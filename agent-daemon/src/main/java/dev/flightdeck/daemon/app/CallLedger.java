@@ -2,9 +2,7 @@ package dev.flightdeck.daemon.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.flightdeck.daemon.model.CallControl;
 import dev.flightdeck.daemon.model.ChatMessage;
-import dev.flightdeck.daemon.model.ModelCallException;
 import dev.flightdeck.daemon.model.ModelProvider;
 import dev.flightdeck.daemon.model.ModelReply;
 import dev.flightdeck.daemon.model.ModelRequest;
@@ -20,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * TESTING HOOK, off by default: an external, append-only record of every model and tool call the
@@ -88,12 +87,12 @@ public final class CallLedger {
             }
 
             @Override
-            public ModelReply call(ModelRequest request, CallControl control) throws ModelCallException {
+            public CompletableFuture<ModelReply> call(ModelRequest request) {
                 String input = request.messages().stream().filter(m -> m.role() == Role.USER).findFirst()
                         .map(ChatMessage::content).orElse("");
                 long turn = request.messages().stream().filter(m -> m.role() == Role.ASSISTANT).count();
                 record("model", input, Long.toString(turn));
-                return provider.call(request, control);
+                return provider.call(request);
             }
         };
     }

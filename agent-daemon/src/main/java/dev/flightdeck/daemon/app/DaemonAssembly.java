@@ -43,6 +43,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -80,6 +81,11 @@ public final class DaemonAssembly implements AutoCloseable {
 
     /** Daily housekeeping (retention); its thread never touches the database while it is closing. */
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(named("housekeeping"));
+    /**
+     * Times model calls without holding a thread per call: scripted latencies, retry backoff,
+     * rate-limit turns. One thread for every call in flight.
+     */
+    private final ScheduledThreadPoolExecutor modelTimer = newModelTimer();
 
     public DaemonAssembly(DaemonSettings settings, ServerBuilder<?> serverBuilder, Clock clock) {
         this.settings = settings;
@@ -130,8 +136,8 @@ public final class DaemonAssembly implements AutoCloseable {
             RunEventRepository eventRows = new RunEventRepository(database);
             ToolRegistry tools = ToolRegistry.builtins(settings.dataDir());
             List<ModelProvider> modelProviders = new ArrayList<>();
-            modelProviders.add(new ScriptedProvider());
-            modelProviders.addAll(HttpModelCaller.forDaemon(settings.dataDir(), clock).providers());
+            modelProviders.add(new ScriptedProvider(modelTimer));
+            modelProviders.addAll(HttpModelCaller.forDaemon(settings.dataDir(), clock, modelTimer).providers());
             // Testing hook, off unless FLIGHTDECK_CALL_LEDGER is set (docs/durability.md).
             var ledger = CallLedger.fromEnvironment();
             if (ledger.isPresent()) {
@@ -222,6 +228,8 @@ public final class DaemonAssembly implements AutoCloseable {
         if (d != null) {
             d.scheduler().drain(settings.drainTime());
         }
+        // Runs no longer wait for any call it times; its thread does no database I/O.
+        modelTimer.shutdownNow();
         server.shutdown();
         try {
             // Open follow streams (WatchRuns never ends) would hold this up: give unary calls a
@@ -245,6 +253,12 @@ public final class DaemonAssembly implements AutoCloseable {
             d.database().close();
         }
         LOG.info("daemon stopped");
+    }
+
+    private static ScheduledThreadPoolExecutor newModelTimer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, named("model-timer"));
+        timer.setRemoveOnCancelPolicy(true); // a cancelled call's wait leaves the queue at once
+        return timer;
     }
 
     private static java.util.concurrent.ThreadFactory named(String prefix) {

@@ -9,10 +9,11 @@ import java.time.Duration;
  * @param dataDir          the directory the daemon owns (database, logs, daemon.json, daemon.yaml)
  * @param token            the bearer token every rpc but health must carry
  * @param version          the release version reported by GetDaemonInfo
- * @param runWorkers       how many runs execute at once, over all tenants ({@code --max-concurrent-runs})
+ * @param runWorkers       how many runs are in progress at once (executing a step or waiting for their model),
+ *                         over all tenants ({@code --max-concurrent-runs})
  * @param rpcThreads       how many threads serve rpcs and feed streams
  * @param drainTime        how long a stopping daemon lets running steps finish
- * @param maxRunsPerTenant how many runs of one tenant execute at once, unless {@code config} overrides it
+ * @param maxRunsPerTenant how many runs of one tenant are in progress at once, unless {@code config} overrides it
  * @param config           the contents of {@code daemon.yaml}
  */
 public record DaemonSettings(Path dataDir, String token, String version, int runWorkers, int rpcThreads,

@@ -24,11 +24,12 @@ public final class DaemonCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = {"--max-concurrent-runs", "--run-workers"},
-            description = "Runs executed at once, over all tenants (default ${DEFAULT-VALUE}).")
+            description = "Runs in progress at once (executing a step or waiting for their model), over all tenants "
+                    + "(default ${DEFAULT-VALUE}).")
     int runWorkers = dev.flightdeck.daemon.app.DaemonSettings.DEFAULT_RUN_WORKERS;
 
     @Option(names = "--max-runs-per-tenant",
-            description = "Runs of one tenant executed at once (default ${DEFAULT-VALUE}); daemon.yaml can override it per tenant.")
+            description = "Runs of one tenant in progress at once (default ${DEFAULT-VALUE}); daemon.yaml can override it per tenant.")
     int maxRunsPerTenant = dev.flightdeck.daemon.app.DaemonSettings.DEFAULT_MAX_RUNS_PER_TENANT;
 
     @Option(names = "--drain-seconds", description = "On SIGTERM, how long running steps get to reach a committed "

@@ -9,8 +9,8 @@ import dev.flightdeck.daemon.bundle.BundleSpec;
 import dev.flightdeck.daemon.bundle.ToolPolicy;
 import dev.flightdeck.daemon.bundle.ToolSpec;
 import dev.flightdeck.daemon.model.ChatMessage;
-import dev.flightdeck.daemon.model.ModelCallCancelledException;
 import dev.flightdeck.daemon.model.ModelCallException;
+import dev.flightdeck.daemon.model.ModelProvider;
 import dev.flightdeck.daemon.model.ModelProviders;
 import dev.flightdeck.daemon.model.ModelReply;
 import dev.flightdeck.daemon.model.ModelRequest;
@@ -32,6 +32,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -39,6 +44,13 @@ import java.util.stream.Collectors;
  * taken from the run's committed events (folded into {@link RunProgress}), and every event is
  * committed before the action it announces, so the loop can stop anywhere and continue later
  * without repeating a model or tool call whose result is committed.
+ *
+ * <p>Model calls are asynchronous: once {@code model_requested} is committed the loop starts the
+ * call and returns {@link Outcome#AWAITING_MODEL}, holding no thread while the model thinks. When
+ * the call completes, the scheduler drives the run again and hands the completed call over through
+ * {@link RunControl#takeModelCall()}; the loop commits its {@code model_responded} (or acts on its
+ * failure) instead of issuing the committed request again. A daemon that dies meanwhile leaves the
+ * request without a response, and the next daemon issues it again (it has no side effects).
  */
 public final class AgentLoop {
     /** Why {@link #drive} returned. */
@@ -48,7 +60,12 @@ public final class AgentLoop {
         /** The run waits for a human; no thread holds it. */
         WAITING,
         /** The daemon is stopping; the run stays RUNNING and resumes on the next start. */
-        PAUSED
+        PAUSED,
+        /**
+         * A model call is in flight (handed to {@link RunControl#awaitModelCall}); no thread holds
+         * the run. Drive it again once the call is complete.
+         */
+        AWAITING_MODEL
     }
 
     private final RunRepository runs;
@@ -152,8 +169,8 @@ public final class AgentLoop {
                     continue;
                 }
                 if (progress.awaitingResponse()) {
-                    if (!callModel()) {
-                        return Outcome.PAUSED;
+                    if (callModel()) {
+                        return Outcome.AWAITING_MODEL;
                     }
                     continue;
                 }
@@ -214,12 +231,6 @@ public final class AgentLoop {
             trip(TerminalReason.TIMED_OUT, RunStatus.FAILED, seconds(limit), seconds(elapsed),
                     "timed out after " + seconds(elapsed) + " (max_wall_time_seconds = " + limit / 1000 + ")");
             return true;
-        }
-
-        private boolean timedOut() {
-            long limit = spec.limits().maxWallTimeMs();
-            return limit > 0 && run.startedAt() != null
-                    && Duration.between(run.startedAt(), clock.instant()).toMillis() >= limit;
         }
 
         /** Before a model call: its worst case must fit in what is left of max_tokens and max_cost_usd. */
@@ -330,33 +341,82 @@ public final class AgentLoop {
                     newMessages, messageCount, spec.tools().stream().map(ToolSpec::name).toList()));
         }
 
-        /** @return false when the call was abandoned because the daemon is stopping */
+        /**
+         * Commits the answer to the committed request: of the call handed over by the scheduler if
+         * there is one, else of a call started now. A call that does not answer at once is left in
+         * flight with {@link RunControl#awaitModelCall}.
+         *
+         * @return true when the call is in flight (the loop returns and holds no thread)
+         */
         private boolean callModel() {
-            List<OfferedTool> offered = spec.tools().stream()
-                    .map(t -> new OfferedTool(t.name(), t.description(), t.parametersJson())).toList();
-            ModelRequest request = new ModelRequest(spec.model().provider(), spec.model().model(),
-                    spec.model().parametersJson(), spec.model().scriptJson(), progress.sentConversation(), offered,
-                    run.bundleName(), ModelTargets.of(spec.model()));
-            try {
-                ModelReply reply = providers.get(spec.model().provider())
-                        .call(request, () -> control.cancelRequest() != null || control.abandonNow()
-                                || Thread.currentThread().isInterrupted() || timedOut());
-                // Priced by the provider and model that actually answered (a fallback may have served the call).
-                String answeredBy = reply.provider().isEmpty() ? spec.model().provider() : reply.provider();
-                Usage usage = prices.price(answeredBy, reply.model(), reply.usage());
-                append(progress.steps(), new EventPayload.ModelResponded(answeredBy, reply.model(),
-                        reply.message(), reply.finishReason(), usage, reply.latencyMs(), reply.attempts()));
-                return true;
-            } catch (ModelCallCancelledException e) {
-                if (timedOut() && !control.abandonNow()) {
-                    return true; // the loop's next safe point ends the run TIMED_OUT
+            CompletableFuture<ModelReply> call = control.takeModelCall();
+            if (call == null || abandonedWithoutReason(call)) {
+                ModelProvider provider;
+                try {
+                    provider = providers.get(spec.model().provider());
+                } catch (ModelCallException e) {
+                    fail("model call failed: " + e.getMessage());
+                    return false;
                 }
-                // A cancelled run is finished at the loop's next safe point; otherwise we are stopping.
-                return control.cancelRequest() != null && !control.abandonNow();
-            } catch (ModelCallException e) {
-                fail("model call failed: " + e.getMessage());
+                List<OfferedTool> offered = spec.tools().stream()
+                        .map(t -> new OfferedTool(t.name(), t.description(), t.parametersJson())).toList();
+                call = provider.call(new ModelRequest(spec.model().provider(), spec.model().model(),
+                        spec.model().parametersJson(), spec.model().scriptJson(), progress.sentConversation(), offered,
+                        run.bundleName(), ModelTargets.of(spec.model())));
+                if (!call.isDone()) {
+                    long wallLeft = wallTimeLeftMs();
+                    if (wallLeft >= 0) {
+                        // Abandoned when the run's wall time is up: the loop then ends it TIMED_OUT.
+                        call.orTimeout(Math.max(1, wallLeft), TimeUnit.MILLISECONDS);
+                    }
+                    control.awaitModelCall(call);
+                    return true;
+                }
+            }
+            ModelReply reply;
+            try {
+                reply = call.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof ModelCallException m) {
+                    fail("model call failed: " + m.getMessage());
+                    return false;
+                }
+                throw e; // a bug, not the model: the scheduler fails the run with an error id
+            }
+            // Priced by the provider and model that actually answered (a fallback may have served the call).
+            String answeredBy = reply.provider().isEmpty() ? spec.model().provider() : reply.provider();
+            Usage usage = prices.price(answeredBy, reply.model(), reply.usage());
+            append(progress.steps(), new EventPayload.ModelResponded(answeredBy, reply.model(),
+                    reply.message(), reply.finishReason(), usage, reply.latencyMs(), reply.attempts()));
+            return false;
+        }
+
+        /**
+         * A call cancelled or timed out, though the loop found no cancel, drain or wall-time limit to
+         * stop for (e.g. its timer fired a moment before the run's clock reached the limit): the
+         * request has no answer, so it is issued again.
+         */
+        private boolean abandonedWithoutReason(CompletableFuture<ModelReply> call) {
+            if (call.isCancelled()) {
                 return true;
             }
+            try {
+                call.join();
+                return false;
+            } catch (CancellationException e) {
+                return true;
+            } catch (CompletionException e) {
+                return e.getCause() instanceof TimeoutException;
+            }
+        }
+
+        /** Milliseconds left of the run's wall time, or -1 when it has no limit. */
+        private long wallTimeLeftMs() {
+            long limit = spec.limits().maxWallTimeMs();
+            if (limit <= 0 || run.startedAt() == null) {
+                return -1;
+            }
+            return Math.max(0, limit - Duration.between(run.startedAt(), clock.instant()).toMillis());
         }
 
         /** Advances one tool call by one event; returns WAITING or FINISHED when the loop must stop. */

@@ -1,6 +1,10 @@
 package dev.flightdeck.daemon.engine;
 
-/** What the scheduler tells a run's loop between events. */
+import dev.flightdeck.daemon.model.ModelReply;
+
+import java.util.concurrent.CompletableFuture;
+
+/** What the scheduler tells a run's loop between events, and the run's model call in flight. */
 interface RunControl {
     /** A cancel someone asked for, or null. Checked at every safe point (between events). */
     EventPayload.CancelRequested cancelRequest();
@@ -9,8 +13,22 @@ interface RunControl {
     boolean stopAtStepBoundary();
 
     /**
-     * True when draining took too long: abandon a model call in flight and stop at the next safe
-     * point. (Workers are never interrupted: an interrupt during H2 file I/O closes the database.)
+     * True when draining took too long: stop at the next safe point (a model call in flight is
+     * cancelled by the scheduler). Workers are never interrupted: an interrupt during H2 file I/O
+     * closes the database.
      */
     boolean abandonNow();
+
+    /**
+     * The loop started {@code call} for the committed {@code model_requested} and returns
+     * {@link AgentLoop.Outcome#AWAITING_MODEL}: keep it, cancel it if the run is cancelled or the
+     * daemon gives up on it, and drive the run again once it is complete.
+     */
+    void awaitModelCall(CompletableFuture<ModelReply> call);
+
+    /**
+     * The completed call last given to {@link #awaitModelCall}, handed over once (then null), or
+     * null when there is none (e.g. a run resumed by a new daemon: the request is issued again).
+     */
+    CompletableFuture<ModelReply> takeModelCall();
 }

@@ -2,6 +2,7 @@ package dev.flightdeck.daemon.engine;
 
 import dev.flightdeck.daemon.error.FailedPreconditionException;
 import dev.flightdeck.daemon.error.NotFoundException;
+import dev.flightdeck.daemon.model.ModelReply;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.store.RunRepository;
 import org.slf4j.Logger;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,6 +40,13 @@ import java.util.function.ToIntFunction;
  *
  * <p>It also owns who may write to a run: at most one worker, or one idle-cancel, holds a run at a
  * time. A run waiting for approval holds no worker.
+ *
+ * <p>A run waiting for a model response holds no thread either, but keeps its hold and its slot:
+ * its worker starts the call and returns to the pool, and when the call completes the run is
+ * handed back to a worker with the completed call ({@link Holder#takeModelCall}). So the limits
+ * ({@code --max-concurrent-runs}, per tenant) bound runs <em>in progress</em> (executing a step or
+ * waiting for their model), exactly as before, while the pool of worker threads only bounds runs
+ * executing a step at the same instant: {@code min(max concurrent runs, }{@link #DEFAULT_STEP_THREADS}{@code )}.
  */
 public final class RunScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunScheduler.class);
@@ -47,6 +56,13 @@ public final class RunScheduler implements AutoCloseable {
     private static final Duration TICK = Duration.ofSeconds(1);
     /** How long {@link #whileHeld} waits for a worker to let go of a run. */
     private static final Duration HOLD_WAIT = Duration.ofSeconds(10);
+    /**
+     * Worker threads when not given: enough for steps (committing events, running tools) of many
+     * runs at once, while runs waiting for their model hold none.
+     */
+    public static final int DEFAULT_STEP_THREADS = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
+    /** Idle worker threads end after this; an idle daemon holds none. */
+    private static final Duration THREAD_KEEP_ALIVE = Duration.ofSeconds(30);
 
     private final AgentLoop loop;
     private final RunRepository runs;
@@ -57,18 +73,24 @@ public final class RunScheduler implements AutoCloseable {
     private final AtomicBoolean wakePending = new AtomicBoolean();
     /** Runs someone is writing to, guarded by {@code this}; critical sections are short. */
     private final Map<String, Holder> holders = new HashMap<>();
-    /** Workers per tenant, guarded by {@code this}. */
+    /** Runs in progress per tenant, guarded by {@code this}. */
     private final Map<String, Integer> busyByTenant = new HashMap<>();
+    /** Runs in progress (held by a worker, executing a step or waiting for their model), guarded by {@code this}. */
     private int busy;
     /** The tenant served last, so the next pick starts after it; dispatcher thread only. */
     private String lastTenant = "";
     private volatile boolean draining;
     private volatile boolean abandon;
 
-    /** Who holds a run: a worker (which checks the cancel flag at safe points) or an idle cancel. */
+    /**
+     * Who holds a run: a worker (which checks the cancel flag at safe points) or an idle cancel. A
+     * worker's hold lasts while the run waits for its model: it keeps the call in flight, which a
+     * cancel or an abandoning drain cancels.
+     */
     private final class Holder implements RunControl {
         private final String tenant;
         private volatile EventPayload.CancelRequested cancel;
+        private volatile CompletableFuture<ModelReply> call;
 
         Holder(String tenant) {
             this.tenant = tenant;
@@ -92,20 +114,59 @@ public final class RunScheduler implements AutoCloseable {
         public boolean abandonNow() {
             return abandon;
         }
+
+        @Override
+        public void awaitModelCall(CompletableFuture<ModelReply> c) {
+            call = c;
+            if (cancel != null || abandon) {
+                c.cancel(true); // the cancel (or drain) came as the call started; it saw no call to cancel
+            }
+        }
+
+        @Override
+        public CompletableFuture<ModelReply> takeModelCall() {
+            CompletableFuture<ModelReply> c = call;
+            if (c == null) {
+                return null;
+            }
+            if (!c.isDone()) {
+                throw new IllegalStateException("the run's model call is still in flight");
+            }
+            call = null;
+            return c;
+        }
+
+        /** Cancels the model call in flight, if any: the run is then handed back to a worker. */
+        void cancelCall() {
+            CompletableFuture<ModelReply> c = call;
+            if (c != null) {
+                c.cancel(true);
+            }
+        }
     }
 
     /**
-     * @param maxConcurrent runs executing at once, over all tenants
-     * @param tenantLimit   runs of one tenant executing at once
+     * @param maxConcurrent runs in progress at once, over all tenants (executing a step or waiting
+     *                      for a model response)
+     * @param tenantLimit   runs of one tenant in progress at once
+     * @param stepThreads   worker threads: runs executing a step at the same instant
      */
-    public RunScheduler(AgentLoop loop, RunRepository runs, int maxConcurrent, ToIntFunction<String> tenantLimit) {
+    public RunScheduler(AgentLoop loop, RunRepository runs, int maxConcurrent, ToIntFunction<String> tenantLimit,
+                        int stepThreads) {
         this.loop = loop;
         this.runs = runs;
         this.maxConcurrent = maxConcurrent;
         this.tenantLimit = tenantLimit;
-        this.workers = new ThreadPoolExecutor(maxConcurrent, maxConcurrent, 0, TimeUnit.MILLISECONDS,
+        int threads = Math.max(1, Math.min(maxConcurrent, stepThreads));
+        this.workers = new ThreadPoolExecutor(threads, threads, THREAD_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), named("run-worker"));
+        this.workers.allowCoreThreadTimeOut(true);
         this.dispatcher = Executors.newSingleThreadScheduledExecutor(named("run-dispatcher"));
+    }
+
+    /** A scheduler with {@link #DEFAULT_STEP_THREADS} worker threads at most. */
+    public RunScheduler(AgentLoop loop, RunRepository runs, int maxConcurrent, ToIntFunction<String> tenantLimit) {
+        this(loop, runs, maxConcurrent, tenantLimit, DEFAULT_STEP_THREADS);
     }
 
     /** A scheduler with one limit for every tenant. */
@@ -152,7 +213,7 @@ public final class RunScheduler implements AutoCloseable {
                 }
                 Picked p = next.get();
                 try {
-                    workers.execute(() -> work(p.runId(), p.holder()));
+                    workers.execute(() -> work(p.runId(), p.holder(), false));
                 } catch (java.util.concurrent.RejectedExecutionException e) {
                     release(p.runId(), p.holder()); // draining: the run stays as stored
                     return;
@@ -167,13 +228,13 @@ public final class RunScheduler implements AutoCloseable {
     }
 
     private Optional<Picked> pick() {
-        Set<String> held;
+        Map<String, Holder> heldNow;
         Map<String, Integer> busyNow;
         synchronized (this) {
             if (busy >= maxConcurrent) {
                 return Optional.empty();
             }
-            held = Set.copyOf(holders.keySet());
+            heldNow = Map.copyOf(holders);
             busyNow = Map.copyOf(busyByTenant);
         }
         List<String> tenants = runs.tenantsWithRunnableRuns();
@@ -188,6 +249,14 @@ public final class RunScheduler implements AutoCloseable {
             if (busyNow.getOrDefault(tenant, 0) >= tenantLimit.applyAsInt(tenant)) {
                 continue;
             }
+            // Runs held for this tenant (or by an idle cancel, tenant unknown) are not runnable: with
+            // runs waiting for their model, many may be held, so the exclusion list names only these.
+            Set<String> held = new java.util.HashSet<>();
+            heldNow.forEach((id, h) -> {
+                if (!h.isWorker() || h.tenant.equals(tenant)) {
+                    held.add(id);
+                }
+            });
             Optional<String> runId = runs.oldestRunnable(tenant, held);
             if (runId.isEmpty()) {
                 continue;
@@ -209,7 +278,8 @@ public final class RunScheduler implements AutoCloseable {
 
     /**
      * Asks a run to stop. A run no worker holds (queued, waiting for approval) is cancelled at
-     * once; a running run stops at its next safe point, abandoning a model call in flight.
+     * once; a running run stops at its next safe point; a model call in flight is cancelled (an HTTP
+     * exchange is aborted) and the run, handed back to a worker, ends CANCELLED without its answer.
      * A terminal run is returned unchanged.
      */
     public RunRecord cancel(String runId, String requestedBy, String reason) {
@@ -220,13 +290,18 @@ public final class RunScheduler implements AutoCloseable {
         EventPayload.CancelRequested request = new EventPayload.CancelRequested(
                 requestedBy == null || requestedBy.isBlank() ? "unknown" : requestedBy, reason == null ? "" : reason);
         Holder idle = new Holder(null);
+        Holder worker;
         synchronized (this) {
-            Holder worker = holders.get(runId);
+            worker = holders.get(runId);
             if (worker != null) {
                 worker.cancel = request;
-                return run;
+            } else {
+                holders.put(runId, idle);
             }
-            holders.put(runId, idle);
+        }
+        if (worker != null) {
+            worker.cancelCall(); // outside the lock: the run's continuation may start right here
+            return run;
         }
         try {
             RunRecord fresh = runs.find(runId).orElseThrow();
@@ -237,12 +312,18 @@ public final class RunScheduler implements AutoCloseable {
         }
     }
 
-    private void work(String runId, Holder me) {
+    /**
+     * Drives a run held by {@code me} until it finishes, waits for a human, pauses, or waits for
+     * its model; in that last case the hold stays and the run comes back here when the call
+     * completes ({@code continuing}).
+     */
+    private void work(String runId, Holder me, boolean continuing) {
+        AgentLoop.Outcome outcome = null;
         try {
-            if (draining) {
+            if (draining && !continuing) {
                 return; // left QUEUED/RUNNING in the database; the next daemon resumes it
             }
-            AgentLoop.Outcome outcome = loop.drive(runId, me);
+            outcome = loop.drive(runId, me);
             LOG.debug("run {} returned {}", runId, outcome);
         } catch (RuntimeException e) {
             if (draining) {
@@ -254,15 +335,35 @@ public final class RunScheduler implements AutoCloseable {
                 loop.failUnexpectedly(runId, "internal error in the daemon (error id " + errorId + ")");
             }
         } finally {
-            release(runId, me);
-            // A cancel that arrived after the worker's last safe point (e.g. as the run began to
-            // wait for approval) must not be lost: apply it now that no worker holds the run.
-            EventPayload.CancelRequested late = me.cancel;
-            if (late != null && !draining) {
-                cancel(runId, late.requestedBy(), late.reason());
+            if (outcome == AgentLoop.Outcome.AWAITING_MODEL) {
+                // Still held, with its slot; no thread waits. Back to a worker when the call completes.
+                me.call.whenComplete((reply, failure) -> continueRun(runId, me));
+            } else {
+                letGo(runId, me);
             }
-            wake();
         }
+    }
+
+    /** Hands a run whose model call completed back to a worker. */
+    private void continueRun(String runId, Holder me) {
+        try {
+            workers.execute(() -> work(runId, me, true));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Stopped: the request has no committed response and is issued again on the next start.
+            letGo(runId, me);
+        }
+    }
+
+    /** A worker is done with a run: release it, apply a cancel that came too late, look for more work. */
+    private void letGo(String runId, Holder me) {
+        release(runId, me);
+        // A cancel that arrived after the worker's last safe point (e.g. as the run began to
+        // wait for approval) must not be lost: apply it now that no worker holds the run.
+        EventPayload.CancelRequested late = me.cancel;
+        if (late != null && !draining) {
+            cancel(runId, late.requestedBy(), late.reason());
+        }
+        wake();
     }
 
     private synchronized void release(String runId, Holder holder) {
@@ -310,34 +411,64 @@ public final class RunScheduler implements AutoCloseable {
         }
     }
 
-    /** Runs executing now (for tests and status). */
+    /** Runs in progress now: executing a step or waiting for their model (for tests and status). */
     public synchronized int busyWorkers() {
         return busy;
     }
 
+    /** Runs whose model call is in flight now (for tests and status). */
+    public synchronized int awaitingModel() {
+        return (int) holders.values().stream().filter(h -> h.call != null && !h.call.isDone()).count();
+    }
+
     /**
-     * Stops taking runs and lets running workers reach a step boundary within {@code drainTime};
-     * after that, model calls in flight are abandoned and workers stop at their next safe point
-     * (their runs stay RUNNING and resume on the next start). Workers are never interrupted.
-     * Queued runs stay QUEUED in the database.
+     * Stops taking runs and lets runs in progress reach a step boundary within {@code drainTime}
+     * (a run waiting for its model gets its answer committed and finishes the step); after that,
+     * model calls in flight are cancelled and workers stop at their next safe point (their runs
+     * stay RUNNING and resume on the next start). Workers are never interrupted. Queued runs stay
+     * QUEUED in the database.
      */
     public void drain(Duration drainTime) {
         draining = true;
         dispatcher.shutdown(); // no interrupts: an interrupt during H2 file I/O closes the database
-        workers.shutdown();
         try {
-            if (!workers.awaitTermination(drainTime.toMillis(), TimeUnit.MILLISECONDS)) {
+            boolean idle = awaitNoRunInProgress(drainTime);
+            if (!idle) {
                 LOG.warn("runs still busy after {} ms of draining; abandoning their model calls", drainTime.toMillis());
                 abandon = true;
-                if (!workers.awaitTermination(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    LOG.warn("{} run worker(s) still busy (a slow tool?); stopping without them", workers.getActiveCount());
+                List<Holder> held;
+                synchronized (this) {
+                    held = List.copyOf(holders.values());
                 }
+                held.forEach(Holder::cancelCall);
+                idle = awaitNoRunInProgress(ABANDON_WAIT);
+                if (!idle) {
+                    LOG.warn("{} run(s) still busy (a slow tool?); stopping without them", busyWorkers());
+                }
+            }
+            // Runs whose calls complete from now on are not continued (the pool refuses them).
+            workers.shutdown();
+            if (idle) {
+                workers.awaitTermination(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
             dispatcher.awaitTermination(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abandon = true;
         }
+    }
+
+    /** Waits until no run is in progress; false if {@code timeout} passed first. */
+    private synchronized boolean awaitNoRunInProgress(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (busy > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
     }
 
     @Override

@@ -21,9 +21,9 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.DoubleSupplier;
@@ -35,6 +35,12 @@ import java.util.function.DoubleSupplier;
  * timeouts and dropped connections, a fallback chain, shared client-side rate limits, and
  * cancellation of an in-flight request. Every attempt is recorded in the reply.
  *
+ * <p>A call holds no thread while it waits: requests go out with {@link HttpClient#sendAsync},
+ * backoff and rate-limit waits are timed tasks of the {@link Sleeper}, and each step of the call
+ * is chained on the completion of the one before. Cancelling the call's future (or completing it,
+ * e.g. by a timeout) cancels the step in progress: an exchange in flight is aborted, a pending wait
+ * is dropped, and no further attempt is made.
+ *
  * <p>The key value never leaves this class: every text that does (attempt errors, exception
  * messages, log lines) passes through a {@link Redactor} holding it.
  */
@@ -45,7 +51,6 @@ public final class HttpModelCaller {
     static final long MAX_BACKOFF_MS = 20_000;
     /** A {@code Retry-After} longer than this is not waited for: the next model in the chain is tried. */
     static final long MAX_RETRY_AFTER_MS = 120_000;
-    private static final long POLL_MS = 20;
     private static final int MAX_ERROR_CHARS = 300;
     private static final Map<String, String> DEFAULT_KEYS = Map.of(
             OpenAiWire.NAME, "secret:OPENAI_API_KEY", AnthropicWire.NAME, "secret:ANTHROPIC_API_KEY");
@@ -72,16 +77,20 @@ public final class HttpModelCaller {
         this.random = random;
     }
 
-    /** The daemon's caller: real time and waits, keys from the environment and {@code <dataDir>/secrets.yaml}. */
-    public static HttpModelCaller forDaemon(Path dataDir, Clock clock) {
+    /**
+     * The daemon's caller: real time, waits as tasks on {@code timer}, keys from the environment and
+     * {@code <dataDir>/secrets.yaml}.
+     */
+    public static HttpModelCaller forDaemon(Path dataDir, Clock clock, ScheduledExecutorService timer) {
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
         SecureRandom random = new SecureRandom();
-        return new HttpModelCaller(http, SecretResolver.forDataDir(dataDir), new RateLimiter(clock, Sleeper.REAL),
-                clock, Sleeper.REAL, random::nextDouble);
+        Sleeper sleeper = Sleeper.on(timer);
+        return new HttpModelCaller(http, SecretResolver.forDataDir(dataDir), new RateLimiter(clock, sleeper),
+                clock, sleeper, random::nextDouble);
     }
 
     /** The HTTP providers this caller serves, as {@link ModelProvider}s: {@code openai} and {@code anthropic}. */
@@ -93,8 +102,8 @@ public final class HttpModelCaller {
             }
 
             @Override
-            public ModelReply call(ModelRequest request, CallControl control) throws ModelCallException {
-                return HttpModelCaller.this.call(name, request, control);
+            public CompletableFuture<ModelReply> call(ModelRequest request) {
+                return HttpModelCaller.this.call(name, request);
             }
         }).toList();
     }
@@ -113,100 +122,224 @@ public final class HttpModelCaller {
         return DEFAULT_KEYS.getOrDefault(provider, ModelTarget.NO_KEY);
     }
 
-    ModelReply call(String provider, ModelRequest request, CallControl control) throws ModelCallException {
-        long started = System.nanoTime();
+    CompletableFuture<ModelReply> call(String provider, ModelRequest request) {
         List<ModelTarget> chain = request.targets().isEmpty()
                 ? List.of(new ModelTarget(provider, request.model(), defaultBaseUrl(provider), defaultApiKey(provider),
                 request.parametersJson(), ModelTarget.DEFAULT_MAX_ATTEMPTS, ModelTarget.DEFAULT_TIMEOUT, 0, 0))
                 : request.targets();
-        List<ModelAttempt> attempts = new ArrayList<>();
-        List<String> exhausted = new ArrayList<>();
-        for (ModelTarget target : chain) {
+        Call call = new Call(request, chain);
+        call.target(0);
+        return call.result;
+    }
+
+    /** What one target of the chain is called with. */
+    private record TargetCall(int index, ModelTarget target, WireFormat format, String key, Redactor redactor,
+                              String body, URI uri, int turn, long estimated, String limiterKey, String who) {
+    }
+
+    /** An attempt's outcome with the permit it went out under and how long the exchange took. */
+    private record Sent(RateLimiter.Permit permit, Outcome outcome, long latencyMs) {
+    }
+
+    /**
+     * One model call over its fallback chain: the attempts made so far and the step in progress.
+     * Steps run one after another (each starts when the one before completes), so the lists need
+     * no locking.
+     */
+    private final class Call {
+        final CompletableFuture<ModelReply> result = new CompletableFuture<>();
+        final ModelRequest request;
+        final List<ModelTarget> chain;
+        final long started = System.nanoTime();
+        final List<ModelAttempt> attempts = new ArrayList<>();
+        final List<String> exhausted = new ArrayList<>();
+        /** The step in progress (a wait, a rate-limit turn, an exchange): cancelled with the call. */
+        private volatile CompletableFuture<?> current;
+
+        Call(ModelRequest request, List<ModelTarget> chain) {
+            this.request = request;
+            this.chain = chain;
+            result.whenComplete((r, e) -> {
+                CompletableFuture<?> c = current;
+                if (c != null) {
+                    c.cancel(true); // cancel(true) on a sendAsync future aborts the exchange (JDK 16+, JDK-8245462)
+                }
+            });
+        }
+
+        /** Makes {@code step} the one to cancel with the call; cancels it at once if the call is over. */
+        <T> CompletableFuture<T> step(CompletableFuture<T> step) {
+            current = step;
+            if (result.isDone()) {
+                step.cancel(true);
+            }
+            return step;
+        }
+
+        void fail(ModelCallException e) {
+            result.completeExceptionally(e);
+        }
+
+        /** Tries target {@code i} of the chain; past its end, fails with every target's reason. */
+        void target(int i) {
+            if (result.isDone()) {
+                return;
+            }
+            if (i >= chain.size()) {
+                fail(new ModelCallException(String.join("; then ", exhausted)));
+                return;
+            }
+            try {
+                attempt(prepare(i, chain.get(i)), 1, -1, "");
+            } catch (ModelCallException e) {
+                fail(e);
+            }
+        }
+
+        private TargetCall prepare(int i, ModelTarget target) throws ModelCallException {
             WireFormat format = formats.get(target.provider());
             if (format == null) {
                 throw new ModelCallException("provider \"" + target.provider() + "\" is not an HTTP provider this daemon serves");
             }
             String key = apiKey(target, request.bundleName());
-            Redactor redactor = Redactor.of(key);
-            Optional<ModelReply> reply = tryTarget(format, target, key, redactor, request, control, attempts, exhausted);
-            if (reply.isPresent()) {
-                long latencyMs = (System.nanoTime() - started) / 1_000_000;
-                ModelReply r = reply.get();
-                return new ModelReply(r.model(), r.message(), r.finishReason(), r.usage(), latencyMs, attempts,
-                        target.provider());
+            String who = "provider " + target.provider() + " model " + target.model();
+            String body;
+            try {
+                body = WireFormat.JSON.writeValueAsString(format.body(target, request));
+            } catch (JsonProcessingException e) {
+                throw new ModelCallException(who + ": cannot write the request: " + e.getOriginalMessage());
             }
+            URI uri;
+            try {
+                uri = URI.create(target.baseUrl().isEmpty() ? format.defaultBaseUrl() + format.path()
+                        : stripSlash(target.baseUrl()) + format.path());
+            } catch (IllegalArgumentException e) {
+                throw new ModelCallException(who + ": invalid base URL " + target.baseUrl());
+            }
+            int turn = (int) request.messages().stream().filter(m -> m.role() == Role.ASSISTANT).count();
+            long estimated = WireFormat.estimateTokens(WireFormat.conversationChars(request));
+            String limiterKey = target.provider() + " " + uri + " " + target.model();
+            return new TargetCall(i, target, format, key, Redactor.of(key), body, uri, turn, estimated, limiterKey, who);
         }
-        throw new ModelCallException(String.join("; then ", exhausted));
-    }
 
-    /** @return the answer, or empty when this target is exhausted (its reason appended to {@code exhausted}) */
-    private Optional<ModelReply> tryTarget(WireFormat format, ModelTarget target, String key, Redactor redactor,
-                                           ModelRequest request, CallControl control, List<ModelAttempt> attempts,
-                                           List<String> exhausted) throws ModelCallException {
-        String who = "provider " + target.provider() + " model " + target.model();
-        String body;
-        try {
-            body = WireFormat.JSON.writeValueAsString(format.body(target, request));
-        } catch (JsonProcessingException e) {
-            throw new ModelCallException(who + ": cannot write the request: " + e.getOriginalMessage());
-        }
-        URI uri;
-        try {
-            uri = URI.create(target.baseUrl().isEmpty() ? format.defaultBaseUrl() + format.path()
-                    : stripSlash(target.baseUrl()) + format.path());
-        } catch (IllegalArgumentException e) {
-            throw new ModelCallException(who + ": invalid base URL " + target.baseUrl());
-        }
-        int turn = (int) request.messages().stream().filter(m -> m.role() == Role.ASSISTANT).count();
-        long estimated = WireFormat.estimateTokens(WireFormat.conversationChars(request));
-        String limiterKey = target.provider() + " " + uri + " " + target.model();
-        long retryAfterMs = -1;
-        String lastError = "";
-        for (int n = 1; n <= target.maxAttempts(); n++) {
-            long waitMs = 0;
-            if (n > 1) {
-                waitMs = retryAfterMs >= 0 ? retryAfterMs : backoff(n - 1);
-                if (waitMs > MAX_RETRY_AFTER_MS) {
-                    lastError = lastError + " (Retry-After " + waitMs / 1000 + " s is too long to wait)";
-                    break;
-                }
-                LOG.info("{}: attempt {} failed ({}); retrying in {} ms", who, n - 1, lastError, waitMs);
-                sleeper.sleep(waitMs, control);
+        /** Attempt {@code n} at {@code t}: backoff (from the second on), a rate-limit turn, the exchange. */
+        private void attempt(TargetCall t, int n, long retryAfterMs, String lastError) {
+            if (result.isDone()) {
+                return;
             }
-            RateLimiter.Permit permit = limiter.acquire(limiterKey, target.requestsPerMinute(), target.tokensPerMinute(),
-                    estimated, control);
-            waitMs += permit.waitedMs();
+            long backoffMs = 0;
+            if (n > 1) {
+                backoffMs = retryAfterMs >= 0 ? retryAfterMs : backoff(n - 1);
+                if (backoffMs > MAX_RETRY_AFTER_MS) {
+                    exhaust(t, lastError + " (Retry-After " + backoffMs / 1000 + " s is too long to wait)");
+                    return;
+                }
+                LOG.info("{}: attempt {} failed ({}); retrying in {} ms", t.who(), n - 1, lastError, backoffMs);
+            }
+            long waitedMs = backoffMs;
+            CompletableFuture<Void> backedOff = n > 1 ? step(sleeper.after(backoffMs))
+                    : CompletableFuture.completedFuture(null);
+            backedOff.thenCompose(v -> step(limiter.acquire(t.limiterKey(), t.target().requestsPerMinute(),
+                            t.target().tokensPerMinute(), t.estimated())))
+                    .thenCompose(permit -> {
+                        long t0 = System.nanoTime();
+                        return send(t).thenApply(o -> new Sent(permit, o, (System.nanoTime() - t0) / 1_000_000));
+                    })
+                    .whenComplete((sent, e) -> {
+                        if (result.isDone()) {
+                            return; // cancelled or timed out meanwhile: no further attempt
+                        }
+                        if (e != null) {
+                            result.completeExceptionally(unwrap(e)); // a bug, not the provider: the run fails with an error id
+                            return;
+                        }
+                        try {
+                            settle(t, n, waitedMs + sent.permit().waitedMs(), sent);
+                        } catch (RuntimeException bug) {
+                            result.completeExceptionally(bug);
+                        }
+                    });
+        }
+
+        /** Records the attempt and answers, fails, retries or moves on to the next target. */
+        private void settle(TargetCall t, int n, long waitMs, Sent sent) {
+            Outcome outcome = sent.outcome();
             int number = attempts.size() + 1;
-            long t0 = System.nanoTime();
-            Outcome outcome = send(format, target, key, uri, body, control, redactor);
-            long latencyMs = (System.nanoTime() - t0) / 1_000_000;
             if (outcome.status >= 200 && outcome.status < 300 && outcome.json != null) {
                 try {
-                    WireFormat.Answer a = format.answer(outcome.json, target, turn);
-                    Usage usage = a.usage() != null ? a.usage() : new Usage(estimated, 0,
+                    WireFormat.Answer a = t.format().answer(outcome.json, t.target(), t.turn());
+                    Usage usage = a.usage() != null ? a.usage() : new Usage(t.estimated(), 0,
                             WireFormat.estimateTokens(a.message().content().length() + a.message().toolCalls().stream()
                                     .mapToLong(c -> c.toolName().length() + c.argumentsJson().length()).sum()), 0, 0, false);
-                    permit.settle(usage.totalTokens());
-                    attempts.add(new ModelAttempt(number, target.model(), outcome.status, "", waitMs, latencyMs));
+                    sent.permit().settle(usage.totalTokens());
+                    attempts.add(new ModelAttempt(number, t.target().model(), outcome.status, "", waitMs, sent.latencyMs()));
+                    long latencyMs = (System.nanoTime() - started) / 1_000_000;
                     // The model id as the bundle names it (price tables and dashboards key on it), not
                     // the dated snapshot id some APIs report back.
-                    return Optional.of(new ModelReply(target.model(), a.message(), a.finishReason(), usage, 0, List.of()));
+                    result.complete(new ModelReply(t.target().model(), a.message(), a.finishReason(), usage, latencyMs,
+                            attempts, t.target().provider()));
+                    return;
                 } catch (WireFormat.MalformedReplyException e) {
-                    outcome = Outcome.retryable(outcome.status, "malformed answer: " + redactor.redact(e.getMessage()), -1);
+                    outcome = Outcome.retryable(outcome.status, "malformed answer: " + t.redactor().redact(e.getMessage()), -1);
                 }
             }
-            attempts.add(new ModelAttempt(number, target.model(), outcome.status, outcome.error, waitMs, latencyMs));
+            attempts.add(new ModelAttempt(number, t.target().model(), outcome.status, outcome.error, waitMs,
+                    sent.latencyMs()));
             if (outcome.fatal != null) {
-                LOG.warn("{}: {}", who, outcome.fatal);
-                throw new ModelCallException(outcome.fatal);
+                LOG.warn("{}: {}", t.who(), outcome.fatal);
+                fail(new ModelCallException(outcome.fatal));
+            } else if (n < t.target().maxAttempts()) {
+                attempt(t, n + 1, outcome.retryAfterMs, outcome.error);
+            } else {
+                exhaust(t, outcome.error);
             }
-            lastError = outcome.error;
-            retryAfterMs = outcome.retryAfterMs;
         }
-        String reason = who + ": no answer after " + attemptsText(target, attempts) + " (last: " + lastError + ")";
-        LOG.warn("{}", reason);
-        exhausted.add(reason);
-        return Optional.empty();
+
+        private void exhaust(TargetCall t, String lastError) {
+            String reason = t.who() + ": no answer after " + attemptsText(t.target(), attempts) + " (last: " + lastError + ")";
+            LOG.warn("{}", reason);
+            exhausted.add(reason);
+            target(t.index() + 1);
+        }
+
+        /** One exchange; its future never fails: transport failures and timeouts are retryable outcomes. */
+        private CompletableFuture<Outcome> send(TargetCall t) {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(t.uri())
+                    .timeout(t.target().timeout())
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(t.body()));
+            t.format().headers(t.key()).forEach(builder::header);
+            CompletableFuture<HttpResponse<String>> exchange = step(http.sendAsync(builder.build(),
+                    HttpResponse.BodyHandlers.ofString()));
+            String timedOut = "timed out after " + seconds(t.target().timeout());
+            // The request timeout covers the wait for the response headers; this one the whole
+            // exchange, body included.
+            return exchange.copy().orTimeout(t.target().timeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .handle((response, e) -> {
+                        if (e == null) {
+                            return outcome(t, response);
+                        }
+                        Throwable cause = unwrap(e);
+                        if (cause instanceof TimeoutException || cause instanceof HttpTimeoutException) {
+                            exchange.cancel(true);
+                            return Outcome.retryable(0, timedOut, -1);
+                        }
+                        if (cause instanceof IOException) {
+                            return Outcome.retryable(0, "connection failed: " + t.redactor().redact(describe(cause)), -1);
+                        }
+                        return Outcome.retryable(0, "request failed: " + t.redactor().redact(describe(cause)), -1);
+                    });
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     private static String attemptsText(ModelTarget target, List<ModelAttempt> attempts) {
@@ -268,49 +401,11 @@ public final class HttpModelCaller {
         }
     }
 
-    private Outcome send(WireFormat format, ModelTarget target, String key, URI uri, String body, CallControl control,
-                         Redactor redactor) throws ModelCallCancelledException {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
-                .timeout(target.timeout())
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        format.headers(key).forEach(builder::header);
-        long deadline = System.nanoTime() + target.timeout().toNanos();
-        CompletableFuture<HttpResponse<String>> future = http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> response;
-        try {
-            while (true) {
-                if (control.isAbandoned() || Thread.currentThread().isInterrupted()) {
-                    // cancel(true) on a sendAsync future aborts the exchange itself (JDK 16+, JDK-8245462).
-                    future.cancel(true);
-                    throw new ModelCallCancelledException();
-                }
-                if (System.nanoTime() > deadline) {
-                    future.cancel(true);
-                    return Outcome.retryable(0, "timed out after " + seconds(target.timeout()), -1);
-                }
-                try {
-                    response = future.get(POLL_MS, TimeUnit.MILLISECONDS);
-                    break;
-                } catch (TimeoutException e) {
-                    // poll again
-                }
-            }
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new ModelCallCancelledException();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof HttpTimeoutException) {
-                return Outcome.retryable(0, "timed out after " + seconds(target.timeout()), -1);
-            }
-            if (cause instanceof IOException) {
-                return Outcome.retryable(0, "connection failed: " + redactor.redact(describe(cause)), -1);
-            }
-            return Outcome.retryable(0, "request failed: " + redactor.redact(describe(cause)), -1);
-        }
+    /** What a response that arrived comes to. */
+    private Outcome outcome(TargetCall t, HttpResponse<String> response) {
+        WireFormat format = t.format();
+        ModelTarget target = t.target();
+        Redactor redactor = t.redactor();
         int status = response.statusCode();
         String text = response.body() == null ? "" : response.body();
         if (status >= 200 && status < 300) {

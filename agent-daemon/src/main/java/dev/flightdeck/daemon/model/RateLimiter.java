@@ -5,13 +5,14 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Client-side rate limits shared by every run of this daemon, per provider + base URL + model:
  * at most {@code requestsPerMinute} requests and {@code tokensPerMinute} tokens in any sliding
- * window (a minute in production). A call over the limit waits its turn (through the
- * {@link Sleeper}) instead of being sent and tripping a 429.
+ * window (a minute in production). A call over the limit waits its turn (a timed task of the
+ * {@link Sleeper}: no thread is held while it waits) instead of being sent and tripping a 429.
  *
  * <p>The usage is shared; each call is checked against the limits its own bundle configured. A
  * call's tokens are estimated before it is sent and corrected to the reported usage after.
@@ -75,37 +76,48 @@ public final class RateLimiter {
     }
 
     /**
-     * Waits until a call of about {@code estimatedTokens} fits the limits, then takes its place.
-     *
-     * @throws ModelCallCancelledException when the call is abandoned while waiting
+     * A place in the window for a call of about {@code estimatedTokens}, once it fits the limits.
+     * The future completes when the call may go; cancelling it gives up waiting (the place, if
+     * already taken, is given back).
      */
-    public Permit acquire(String key, int requestsPerMinute, long tokensPerMinute, long estimatedTokens,
-                          CallControl control) throws ModelCallCancelledException {
+    public CompletableFuture<Permit> acquire(String key, int requestsPerMinute, long tokensPerMinute,
+                                             long estimatedTokens) {
         if (requestsPerMinute <= 0 && tokensPerMinute <= 0) {
-            return new Permit(null, new Entry(0, 0), 0);
+            return CompletableFuture.completedFuture(new Permit(null, new Entry(0, 0), 0));
         }
         Window w = windows.computeIfAbsent(key, k -> new Window());
-        long waited = 0;
-        while (true) {
-            long wait;
-            synchronized (w) {
-                long now = clock.millis();
-                while (!w.entries.isEmpty() && w.entries.peekFirst().at + windowMs <= now) {
-                    w.entries.pollFirst();
-                }
-                long tokens = w.entries.stream().mapToLong(e -> e.tokens).sum();
-                boolean requestsFit = requestsPerMinute <= 0 || w.entries.size() < requestsPerMinute;
-                // A call bigger than the whole token budget still runs, alone in its window.
-                boolean tokensFit = tokensPerMinute <= 0 || w.entries.isEmpty() || tokens + estimatedTokens <= tokensPerMinute;
-                if (requestsFit && tokensFit) {
-                    Entry e = new Entry(now, estimatedTokens);
-                    w.entries.addLast(e);
-                    return new Permit(w, e, waited);
-                }
-                wait = Math.max(1, w.entries.peekFirst().at + windowMs - now);
+        CompletableFuture<Permit> result = new CompletableFuture<>();
+        tryAcquire(w, requestsPerMinute, tokensPerMinute, estimatedTokens, 0, result);
+        return result;
+    }
+
+    private void tryAcquire(Window w, int requestsPerMinute, long tokensPerMinute, long estimatedTokens, long waited,
+                            CompletableFuture<Permit> result) {
+        long wait;
+        synchronized (w) {
+            if (result.isDone()) {
+                return; // given up
             }
-            sleeper.sleep(wait, control);
-            waited += wait;
+            long now = clock.millis();
+            while (!w.entries.isEmpty() && w.entries.peekFirst().at + windowMs <= now) {
+                w.entries.pollFirst();
+            }
+            long tokens = w.entries.stream().mapToLong(e -> e.tokens).sum();
+            boolean requestsFit = requestsPerMinute <= 0 || w.entries.size() < requestsPerMinute;
+            // A call bigger than the whole token budget still runs, alone in its window.
+            boolean tokensFit = tokensPerMinute <= 0 || w.entries.isEmpty() || tokens + estimatedTokens <= tokensPerMinute;
+            if (requestsFit && tokensFit) {
+                Entry e = new Entry(now, estimatedTokens);
+                w.entries.addLast(e);
+                if (!result.complete(new Permit(w, e, waited))) {
+                    w.entries.remove(e); // cancelled meanwhile: give the place back
+                }
+                return;
+            }
+            wait = Math.max(1, w.entries.peekFirst().at + windowMs - now);
         }
+        CompletableFuture<Void> turn = sleeper.after(wait);
+        result.whenComplete((p, e) -> turn.cancel(false));
+        turn.thenRun(() -> tryAcquire(w, requestsPerMinute, tokensPerMinute, estimatedTokens, waited + wait, result));
     }
 }

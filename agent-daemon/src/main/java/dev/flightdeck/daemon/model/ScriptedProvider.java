@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The offline, deterministic model: plays the bundle's script. Turn {@code i} is played when the
@@ -13,7 +17,8 @@ import java.util.List;
  * answer a fresh run would have got at that point.
  *
  * <p>A turn is {@code {"text": "..."}} or {@code {"tool_calls": [{"tool": NAME, "arguments": {...}}]}},
- * with optional {@code latency_ms} (the call takes that long) and {@code usage}
+ * with optional {@code latency_ms} (the call takes that long: its answer is a task on a shared timer,
+ * so a call in flight holds no thread) and {@code usage}
  * ({@code {"input_tokens": N, "output_tokens": N}}). Without {@code usage} (or with both counts
  * zero, which is how the bundle parser normalizes a missing one), tokens are estimated
  * as characters / 4 (rounded up) of the conversation sent and of the answer. Scripted calls
@@ -22,7 +27,12 @@ import java.util.List;
 public final class ScriptedProvider implements ModelProvider {
     public static final String NAME = "scripted";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long SLICE_MS = 10;
+    private final ScheduledExecutorService timer;
+
+    /** @param timer completes calls that have a {@code latency_ms} */
+    public ScriptedProvider(ScheduledExecutorService timer) {
+        this.timer = timer;
+    }
 
     @Override
     public String name() {
@@ -30,17 +40,38 @@ public final class ScriptedProvider implements ModelProvider {
     }
 
     @Override
-    public ModelReply call(ModelRequest request, CallControl control) throws ModelCallException {
+    public CompletableFuture<ModelReply> call(ModelRequest request) {
         long started = System.nanoTime();
-        JsonNode script = parseScript(request.scriptJson());
-        int turn = (int) request.messages().stream().filter(m -> m.role() == Role.ASSISTANT).count();
-        if (turn >= script.size()) {
-            throw new ModelCallException("the script has " + script.size() + " turn(s) and the run asked for turn "
-                    + (turn + 1) + ": add turns to the bundle's model.script or end it with a text answer");
+        JsonNode t;
+        int turn;
+        try {
+            JsonNode script = parseScript(request.scriptJson());
+            turn = (int) request.messages().stream().filter(m -> m.role() == Role.ASSISTANT).count();
+            if (turn >= script.size()) {
+                throw new ModelCallException("the script has " + script.size() + " turn(s) and the run asked for turn "
+                        + (turn + 1) + ": add turns to the bundle's model.script or end it with a text answer");
+            }
+            t = script.get(turn);
+        } catch (ModelCallException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        JsonNode t = script.get(turn);
-        waitFor(t.path("latency_ms").asLong(0), control);
+        long latencyMs = t.path("latency_ms").asLong(0);
+        if (latencyMs <= 0) {
+            return CompletableFuture.completedFuture(answer(request, t, turn, started));
+        }
+        CompletableFuture<ModelReply> reply = new CompletableFuture<>();
+        ScheduledFuture<?> due = timer.schedule(() -> {
+            try {
+                reply.complete(answer(request, t, turn, started));
+            } catch (RuntimeException e) {
+                reply.completeExceptionally(e);
+            }
+        }, latencyMs, TimeUnit.MILLISECONDS);
+        reply.whenComplete((r, e) -> due.cancel(false)); // a cancelled call leaves no task behind
+        return reply;
+    }
 
+    private static ModelReply answer(ModelRequest request, JsonNode t, int turn, long started) {
         List<ToolCall> calls = new ArrayList<>();
         JsonNode callsNode = t.path("tool_calls");
         for (int i = 0; i < callsNode.size(); i++) {
@@ -66,26 +97,6 @@ public final class ScriptedProvider implements ModelProvider {
             return node;
         } catch (JsonProcessingException e) {
             throw new ModelCallException("the scripted provider's script is not valid JSON: " + e.getOriginalMessage());
-        }
-    }
-
-    /** Simulated latency, in short slices so a cancelled run does not wait for the whole of it. */
-    private static void waitFor(long latencyMs, CallControl control) throws ModelCallCancelledException {
-        long deadline = System.nanoTime() + latencyMs * 1_000_000;
-        while (true) {
-            if (control.isAbandoned()) {
-                throw new ModelCallCancelledException();
-            }
-            long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (left <= 0) {
-                return;
-            }
-            try {
-                Thread.sleep(Math.min(left, SLICE_MS));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ModelCallCancelledException();
-            }
         }
     }
 

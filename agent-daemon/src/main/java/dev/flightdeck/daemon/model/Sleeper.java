@@ -1,32 +1,34 @@
 package dev.flightdeck.daemon.model;
 
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Waits that a model call makes on purpose (retry backoff, rate limits). Injectable, so tests
- * record the waits instead of waiting for real.
+ * Waits that a model call makes on purpose (retry backoff, rate limits), without holding a thread:
+ * a wait is a future completed when it is over. Injectable, so tests record the waits instead of
+ * waiting for real.
  */
 @FunctionalInterface
 public interface Sleeper {
     /**
-     * Waits {@code millis} (nothing when {@code <= 0}), giving up early when the call is abandoned.
-     *
-     * @throws ModelCallCancelledException when {@code control} abandons the call meanwhile
+     * A future completed {@code millis} from now (at once when {@code <= 0}). Cancelling it drops
+     * the wait: it never completes normally.
      */
-    void sleep(long millis, CallControl control) throws ModelCallCancelledException;
+    CompletableFuture<Void> after(long millis);
 
-    /** Real waiting, in short slices so an abandoned call stops waiting promptly. */
-    Sleeper REAL = (millis, control) -> {
-        long deadline = System.nanoTime() + Math.max(0, millis) * 1_000_000;
-        while (true) {
-            if (control.isAbandoned() || Thread.currentThread().isInterrupted()) {
-                throw new ModelCallCancelledException();
+    /** Real waits, as tasks on {@code timer} (one timer serves every waiting call). */
+    static Sleeper on(ScheduledExecutorService timer) {
+        return millis -> {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            if (millis <= 0) {
+                done.complete(null);
+                return done;
             }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            LockSupport.parkNanos(Math.min(left, 20_000_000L));
-        }
-    };
+            ScheduledFuture<?> due = timer.schedule(() -> done.complete(null), millis, TimeUnit.MILLISECONDS);
+            done.whenComplete((v, e) -> due.cancel(false)); // a dropped wait leaves no task behind
+            return done;
+        };
+    }
 }

@@ -43,11 +43,12 @@ import java.util.function.BooleanSupplier;
 /**
  * Durability benchmarks (a harness, not a test): commit throughput and latency of
  * {@link EventLog#append} (one run; 100 concurrent runs), memory and threads of 10,000 runs waiting
- * for approval, and the time to resume 1,000 interrupted runs. Scripted provider at zero latency,
- * real H2 files and write journal with the daemon's settings, in a temp directory.
+ * for approval, the time to resume 1,000 interrupted runs, and the threads held by 1,000 runs
+ * waiting for a model response. Scripted provider at zero latency (150 s for the last), real H2
+ * files and write journal with the daemon's settings, in a temp directory.
  *
  * <p>Run: {@code agent-daemon/bench.sh} (see docs/benchmarks.md). Arguments: {@code all} (default)
- * or any of {@code commits waiting resume}.
+ * or any of {@code commits waiting resume modelwait}.
  */
 public final class DurabilityBench {
     private static final String ASK_BUNDLE = """
@@ -117,6 +118,10 @@ public final class DurabilityBench {
         }
         if (all || which.contains("resume")) {
             resume(Integer.getInteger("bench.resume.runs", 1_000));
+        }
+        if (all || which.contains("modelwait")) {
+            modelWait(Integer.getInteger("bench.modelwait.runs", 1_000),
+                    Long.getLong("bench.modelwait.latency.ms", 150_000));
         }
     }
 
@@ -329,6 +334,88 @@ public final class DurabilityBench {
         }
     }
 
+    // ---------------------------------------------------------------- modelwait
+
+    /**
+     * Threads held by {@code n} runs waiting for a model response: a scripted turn of
+     * {@code latencyMs}, limits high enough for all of them to be in progress at once.
+     */
+    private static void modelWait(int n, long latencyMs) throws Exception {
+        Path dir = Files.createTempDirectory("fd-bench-modelwait");
+        String slowBundle = """
+                name: bench-slow-model
+                description: one answer after a long think
+                system_prompt: Bench agent for {{tenant}}.
+                model:
+                  provider: scripted
+                  model: bench-1
+                  script:
+                    - {text: done, latency_ms: %d}
+                limits:
+                  max_steps: 2
+                """.formatted(latencyMs);
+        String quickBundle = slowBundle.replace("bench-slow-model", "bench-quick-model")
+                .replace("latency_ms: " + latencyMs, "latency_ms: 0");
+        DaemonSettings settings = DaemonSettings.defaults(dir, "t", "bench").withRunWorkers(n + 1)
+                .withMaxRunsPerTenant(n + 1);
+        DaemonAssembly daemon = new DaemonAssembly(settings, InProcessServerBuilder.forName("modelwait-" + System.nanoTime()),
+                Clock.systemUTC()).start();
+        try {
+            daemon.bundles().push(slowBundle);
+            daemon.bundles().push(quickBundle);
+            Set<String> requested = ConcurrentHashMap.newKeySet();
+            Set<String> finished = ConcurrentHashMap.newKeySet();
+            daemon.runs().feed().onRuns(r -> {
+                if (r.lastSequence() >= 2) { // run_started, model_requested
+                    requested.add(r.runId());
+                }
+                if (r.status().isTerminal()) {
+                    finished.add(r.runId());
+                }
+            });
+            // Warm the engine before the baseline: one run through a model call.
+            String warm = daemon.runs().start(new StartRunCommand("bench-quick-model", "warm", "t0", "")).run().runId();
+            await("the warm-up run to finish", Duration.ofSeconds(60), () -> finished.contains(warm));
+            gc();
+            int threads0 = Thread.activeCount();
+
+            long t0 = System.nanoTime();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ids.add(daemon.runs().start(new StartRunCommand("bench-slow-model", "model wait " + i,
+                        "tenant-" + (i % 10), "")).run().runId());
+            }
+            double storedSecs = (System.nanoTime() - t0) / 1e9;
+            await(n + " model requests committed", Duration.ofMillis(latencyMs), () -> requested.containsAll(ids));
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("modelwait: %d StartRun stored in %.1f s; all %d model requests committed %.1f s after"
+                    + " the first start%n", n, storedSecs, n, secs);
+            // Each worker starts its call right after committing the request; let the last ones go.
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+            int threads1 = Thread.activeCount();
+            long workers1 = threadsNamed("run-worker");
+            boolean allWaiting1 = ids.stream().noneMatch(finished::contains);
+            System.out.printf("modelwait: %d runs with a %d ms model call in flight"
+                            + " (%s); live threads %d (baseline %d, +%d, of which %d idle run-worker threads)%n",
+                    n, latencyMs, allWaiting1 ? "none answered yet" : "SOME ALREADY ANSWERED", threads1, threads0,
+                    threads1 - threads0, workers1);
+            // Idle workers end after 30 s: what the waiting runs themselves hold.
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(35));
+            int threads2 = Thread.activeCount();
+            boolean allWaiting2 = ids.stream().noneMatch(finished::contains);
+            System.out.printf("modelwait: 35 s later, %s: live threads %d (baseline %d, +%d, %d run-worker threads)"
+                            + " (goal: none per run)%n", allWaiting2 ? "all still waiting" : "SOME ALREADY ANSWERED",
+                    threads2, threads0, threads2 - threads0, threadsNamed("run-worker"));
+            await("all " + n + " runs to finish", Duration.ofMillis(latencyMs + 120_000),
+                    () -> finished.containsAll(ids));
+            System.out.printf("modelwait: all %d answered and finished %.1f s after the first start%n", n,
+                    (System.nanoTime() - t0) / 1e9);
+        } finally {
+            daemon.close();
+            deleteQuietly(dir);
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static void markResumed(Set<String> resumed, String id, int n, long[] allResumedAt) {
@@ -345,6 +432,10 @@ public final class DurabilityBench {
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
+    }
+
+    private static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
     }
 
     private static void gc() {

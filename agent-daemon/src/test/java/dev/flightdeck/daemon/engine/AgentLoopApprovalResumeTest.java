@@ -45,25 +45,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with a fresh loop and counts the refunds the gated tool really issued (its ledger file).
  */
 class AgentLoopApprovalResumeTest {
-    private static final RunControl NO_STOP = new RunControl() {
-        @Override
-        public EventPayload.CancelRequested cancelRequest() {
-            return null;
-        }
-
-        @Override
-        public boolean stopAtStepBoundary() {
-            return false;
-        }
-
-        @Override
-        public boolean abandonNow() {
-            return false;
-        }
-    };
     private static final String ARGS = "{\"order_id\":\"A-1001\",\"amount_usd\":89.99}";
     private static final ToolCall CALL = new ToolCall("call_1_1", "issue_refund", ARGS);
     private static final String APPROVAL = "apr_run-1_call_1_1";
+
+    /** Times scripted latencies (these scripts have none). */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1);
 
     @TempDir
     Path dir;
@@ -84,7 +71,7 @@ class AgentLoopApprovalResumeTest {
         approvals = new ApprovalRepository(db);
         log = new EventLog(events, approvals, codec, new RunFeed(), Clock.systemUTC());
         ToolRegistry tools = ToolRegistry.builtins(dir);
-        ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider()));
+        ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider(timer)));
         BundleRegistry bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
                 new BundleRepository(db), Clock.systemUTC());
         loop = new AgentLoop(runs, events, codec, log, bundles, providers, new ToolExecutor(tools));
@@ -115,6 +102,7 @@ class AgentLoopApprovalResumeTest {
 
     @AfterEach
     void close() {
+        timer.shutdownNow();
         db.close();
     }
 
@@ -161,7 +149,7 @@ class AgentLoopApprovalResumeTest {
     void aPendingApprovalIsStillPendingAfterARestartAndNothingExecutes() throws IOException {
         pausedAtTheGate();
 
-        assertThat(loop.drive("run-1", NO_STOP)).isEqualTo(AgentLoop.Outcome.WAITING);
+        assertThat(InlineDrive.drive(loop, "run-1")).isEqualTo(AgentLoop.Outcome.WAITING);
 
         assertThat(types()).endsWith("approval_requested");
         assertThat(approvals.find(APPROVAL).orElseThrow().state()).isEqualTo(ApprovalState.PENDING);
@@ -174,13 +162,13 @@ class AgentLoopApprovalResumeTest {
         decide(APPROVAL, ApprovalDecision.APPROVE, "", "", "");
         assertThat(runs.find("run-1").orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
 
-        assertThat(loop.drive("run-1", NO_STOP)).isEqualTo(AgentLoop.Outcome.FINISHED);
+        assertThat(InlineDrive.drive(loop, "run-1")).isEqualTo(AgentLoop.Outcome.FINISHED);
 
         assertThat(ledger()).hasSize(1);
         assertThat(types()).containsSubsequence("approval_decided", "tool_call_started", "tool_call_finished",
                 "model_requested", "run_finished");
         assertThat(runs.find("run-1").orElseThrow().status()).isEqualTo(RunStatus.SUCCEEDED);
-        assertThat(loop.drive("run-1", NO_STOP)).isEqualTo(AgentLoop.Outcome.FINISHED);
+        assertThat(InlineDrive.drive(loop, "run-1")).isEqualTo(AgentLoop.Outcome.FINISHED);
         assertThat(ledger()).hasSize(1);
     }
 
@@ -192,7 +180,7 @@ class AgentLoopApprovalResumeTest {
         append(1, new EventPayload.ToolCallStarted(new ToolCall("call_1_1", "issue_refund", edited), "run-1/call_1_1", 1),
                 null);
 
-        assertThat(loop.drive("run-1", NO_STOP)).isEqualTo(AgentLoop.Outcome.WAITING);
+        assertThat(InlineDrive.drive(loop, "run-1")).isEqualTo(AgentLoop.Outcome.WAITING);
 
         assertThat(types()).endsWith("tool_call_started", "approval_requested");
         ApprovalRecord ambiguous = theAmbiguousApproval();
@@ -209,10 +197,10 @@ class AgentLoopApprovalResumeTest {
         decide(APPROVAL, ApprovalDecision.APPROVE_WITH_EDITS, edited, "", "");
         append(1, new EventPayload.ToolCallStarted(new ToolCall("call_1_1", "issue_refund", edited), "run-1/call_1_1", 1),
                 null);
-        loop.drive("run-1", NO_STOP);
+        InlineDrive.drive(loop, "run-1");
 
         decide(theAmbiguousApproval().approvalId(), ApprovalDecision.RETRY, "", "", "checked: not issued");
-        assertThat(loop.drive("run-1", NO_STOP)).isEqualTo(AgentLoop.Outcome.FINISHED);
+        assertThat(InlineDrive.drive(loop, "run-1")).isEqualTo(AgentLoop.Outcome.FINISHED);
 
         assertThat(ledger()).singleElement().satisfies(l -> assertThat(l).contains("\"amount\":10.00"));
         assertThat(types().stream().filter("tool_call_started"::equals)).hasSize(2);
@@ -224,11 +212,11 @@ class AgentLoopApprovalResumeTest {
         pausedAtTheGate();
         decide(APPROVAL, ApprovalDecision.APPROVE, "", "", "");
         append(1, new EventPayload.ToolCallStarted(CALL, "run-1/call_1_1", 1), null);
-        loop.drive("run-1", NO_STOP);
+        InlineDrive.drive(loop, "run-1");
 
         decide(theAmbiguousApproval().approvalId(), ApprovalDecision.RECORD_RESULT, "",
                 "{\"refund_id\":\"RF-MANUAL\"}", "found it in the ledger");
-        loop.drive("run-1", NO_STOP);
+        InlineDrive.drive(loop, "run-1");
 
         assertThat(ledger()).isEmpty();
         var finished = events.readAll("run-1").stream().filter(e -> e.type().equals("tool_call_finished")).findFirst()
@@ -243,10 +231,10 @@ class AgentLoopApprovalResumeTest {
         pausedAtTheGate();
         decide(APPROVAL, ApprovalDecision.APPROVE, "", "", "");
         append(1, new EventPayload.ToolCallStarted(CALL, "run-1/call_1_1", 1), null);
-        loop.drive("run-1", NO_STOP);
+        InlineDrive.drive(loop, "run-1");
 
         decide(theAmbiguousApproval().approvalId(), ApprovalDecision.FAIL_RUN, "", "", "escalated to finance");
-        loop.drive("run-1", NO_STOP);
+        InlineDrive.drive(loop, "run-1");
 
         RunRecord failed = runs.find("run-1").orElseThrow();
         assertThat(failed.status()).isEqualTo(RunStatus.FAILED);

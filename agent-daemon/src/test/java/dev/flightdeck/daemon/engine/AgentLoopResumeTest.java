@@ -36,22 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * writes the history a worker left behind, then drives the run with a fresh loop.
  */
 class AgentLoopResumeTest {
-    private static final RunControl NO_STOP = new RunControl() {
-        @Override
-        public EventPayload.CancelRequested cancelRequest() {
-            return null;
-        }
-
-        @Override
-        public boolean stopAtStepBoundary() {
-            return false;
-        }
-
-        @Override
-        public boolean abandonNow() {
-            return false;
-        }
-    };
+    /** Times scripted latencies (these scripts have none). */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1);
 
     @TempDir
     Path dir;
@@ -70,7 +56,7 @@ class AgentLoopResumeTest {
         events = new RunEventRepository(db);
         log = new EventLog(events, codec, new RunFeed(), Clock.systemUTC());
         ToolRegistry tools = ToolRegistry.builtins();
-        ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider()));
+        ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider(timer)));
         bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
                 new BundleRepository(db), Clock.systemUTC());
         loop = new AgentLoop(runs, events, codec, log, bundles, providers, new ToolExecutor(tools));
@@ -78,6 +64,7 @@ class AgentLoopResumeTest {
 
     @AfterEach
     void close() {
+        timer.shutdownNow();
         db.close();
     }
 
@@ -130,7 +117,7 @@ class AgentLoopResumeTest {
     void anIdempotentToolInterruptedMidCallRunsAgainAsAttemptTwoAndTheModelIsNotAskedAgain() {
         crashedWhileTheToolRan(newRun(true));
 
-        AgentLoop.Outcome outcome = loop.drive("run-1", NO_STOP);
+        AgentLoop.Outcome outcome = InlineDrive.drive(loop, "run-1");
 
         assertThat(outcome).isEqualTo(AgentLoop.Outcome.FINISHED);
         assertThat(types()).containsExactly("run_started", "model_requested", "model_responded", "tool_call_proposed",
@@ -146,7 +133,7 @@ class AgentLoopResumeTest {
     void aNonIdempotentToolInterruptedMidCallIsHeldForAHumanInsteadOfRunningTwice() {
         crashedWhileTheToolRan(newRun(false));
 
-        AgentLoop.Outcome outcome = loop.drive("run-1", NO_STOP);
+        AgentLoop.Outcome outcome = InlineDrive.drive(loop, "run-1");
 
         assertThat(outcome).isEqualTo(AgentLoop.Outcome.WAITING);
         assertThat(types()).endsWith("tool_call_started", "approval_requested");
@@ -163,7 +150,7 @@ class AgentLoopResumeTest {
         log.append(run, 1, new EventPayload.ModelRequested("scripted", "m",
                 List.of(ChatMessage.system("p"), ChatMessage.user("go")), 2, List.of("lookup_order")));
 
-        loop.drive("run-1", NO_STOP);
+        InlineDrive.drive(loop, "run-1");
 
         assertThat(types()).containsExactly("run_started", "model_requested", "model_responded", "tool_call_proposed",
                 "tool_call_started", "tool_call_finished", "model_requested", "model_responded", "run_finished");

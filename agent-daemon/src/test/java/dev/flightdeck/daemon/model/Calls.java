@@ -8,6 +8,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Shared pieces of the provider tests: a caller with recorded waits, targets, conversations. */
 final class Calls {
@@ -69,14 +73,25 @@ final class Calls {
                 "support-refund", List.of(chain));
     }
 
+    /** Makes a call and waits for its answer (the test's thread waits; the caller holds none). */
     ModelReply call(ModelRequest request) throws ModelCallException {
-        return call(request, CallControl.NONE);
+        try {
+            return start(request).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ModelCallException m) {
+                throw m;
+            }
+            throw new AssertionError("the call failed unexpectedly", e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("no answer", e);
+        }
     }
 
-    ModelReply call(ModelRequest request, CallControl control) throws ModelCallException {
+    /** Starts a call. */
+    CompletableFuture<ModelReply> start(ModelRequest request) {
         ModelProvider p = caller.providers().stream().filter(x -> x.name().equals(request.provider())).findFirst()
                 .orElseThrow();
-        return p.call(request, control);
+        return p.call(request);
     }
 
     static String openAiText(String model, String text) {

@@ -1,0 +1,256 @@
+package dev.flightdeck.daemon.engine;
+
+import dev.flightdeck.daemon.bundle.BundleParser;
+import dev.flightdeck.daemon.bundle.BundleRegistry;
+import dev.flightdeck.daemon.model.ModelProvider;
+import dev.flightdeck.daemon.model.ModelProviders;
+import dev.flightdeck.daemon.model.ModelReply;
+import dev.flightdeck.daemon.model.ModelRequest;
+import dev.flightdeck.daemon.model.ScriptedProvider;
+import dev.flightdeck.daemon.run.RunEventRecord;
+import dev.flightdeck.daemon.run.RunRecord;
+import dev.flightdeck.daemon.run.RunStatus;
+import dev.flightdeck.daemon.run.TerminalReason;
+import dev.flightdeck.daemon.store.BundleRepository;
+import dev.flightdeck.daemon.store.Database;
+import dev.flightdeck.daemon.store.RunEventRepository;
+import dev.flightdeck.daemon.store.RunRepository;
+import dev.flightdeck.daemon.testing.Await;
+import dev.flightdeck.daemon.tool.ToolExecutor;
+import dev.flightdeck.daemon.tool.ToolRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A run waiting for its model holds no thread: the scheduler's worker starts the call and goes on,
+ * and the run comes back to a worker when the answer arrives. Cancel, the wall-time limit and a
+ * drain still reach a call in flight.
+ */
+class AsyncModelCallTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+    private Database db;
+    private RunRepository runs;
+    private RunEventRepository events;
+    private BundleRegistry bundles;
+    private AgentLoop loop;
+    private RunScheduler scheduler;
+    private final EventCodec codec = new EventCodec();
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+    private final HeldProvider model = new HeldProvider(new ScriptedProvider(timer));
+
+    /**
+     * The scripted model, except that its answers are held back until the test lets them go:
+     * counts the calls issued and the calls in flight.
+     */
+    private static final class HeldProvider implements ModelProvider {
+        final ScriptedProvider scripted;
+        final CompletableFuture<Void> gate = new CompletableFuture<>();
+        final AtomicInteger issued = new AtomicInteger();
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger maxInFlight = new AtomicInteger();
+        final List<CompletableFuture<ModelReply>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        HeldProvider(ScriptedProvider scripted) {
+            this.scripted = scripted;
+        }
+
+        @Override
+        public String name() {
+            return ScriptedProvider.NAME;
+        }
+
+        @Override
+        public CompletableFuture<ModelReply> call(ModelRequest request) {
+            issued.incrementAndGet();
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            CompletableFuture<ModelReply> call = gate.thenCompose(v -> scripted.call(request));
+            call.whenComplete((r, e) -> inFlight.decrementAndGet());
+            calls.add(call);
+            return call;
+        }
+    }
+
+    @BeforeEach
+    void wire() {
+        db = Database.open(dir.resolve("db"));
+        runs = new RunRepository(db);
+        events = new RunEventRepository(db);
+        ToolRegistry tools = ToolRegistry.builtins(dir);
+        ModelProviders providers = new ModelProviders(List.of(model));
+        bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
+                new BundleRepository(db), Clock.systemUTC());
+        EventLog log = new EventLog(events, codec, new RunFeed(), Clock.systemUTC());
+        loop = new AgentLoop(runs, events, codec, log, bundles, providers, new ToolExecutor(tools));
+    }
+
+    @AfterEach
+    void close() {
+        model.gate.complete(null);
+        if (scheduler != null) {
+            scheduler.close();
+        }
+        timer.shutdownNow();
+        db.close();
+    }
+
+    private String push(String limits) {
+        return bundles.push("""
+                name: async
+                system_prompt: p
+                model:
+                  provider: scripted
+                  model: m
+                  script:
+                    - text: done
+                limits:
+                  max_steps: 3
+                """ + limits).versionId();
+    }
+
+    private List<String> queue(String version, int n, String tenant) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = "run-" + tenant + "-" + i;
+            runs.insert(RunRecord.queued(id, "async", version, tenant, "input " + tenant + " " + i, "", Instant.now()));
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    private RunRecord run(String id) {
+        return runs.find(id).orElseThrow();
+    }
+
+    private List<String> types(String id) {
+        return events.readAll(id).stream().map(RunEventRecord::type).toList();
+    }
+
+    private static int liveThreads() {
+        return ManagementFactory.getThreadMXBean().getThreadCount();
+    }
+
+    @Test
+    void twoHundredRunsWaitForTheirModelAtOnceOnAFewThreads() {
+        int n = 200;
+        scheduler = new RunScheduler(loop, runs, n, tenant -> n, 4);
+        List<String> ids = queue(push(""), n, "a");
+        int before = liveThreads();
+
+        scheduler.resumeUnfinished();
+        Await.until("all " + n + " model calls in flight", TIMEOUT, () -> model.inFlight.get() == n);
+
+        int during = liveThreads();
+        assertThat(scheduler.awaitingModel()).isEqualTo(n);
+        assertThat(scheduler.busyWorkers()).as("runs in progress keep their slots").isEqualTo(n);
+        // 4 workers, the dispatcher and a few JDK helpers at most: not one thread per waiting run.
+        assertThat(during - before).as("threads added while %d runs wait for their model", n).isLessThanOrEqualTo(10);
+        assertThat(ids).allSatisfy(id -> assertThat(types(id)).endsWith("model_requested"));
+
+        model.gate.complete(null);
+        Await.until("all runs finish", TIMEOUT, () -> ids.stream().allMatch(id -> run(id).status().isTerminal()));
+        assertThat(ids).allSatisfy(id -> {
+            assertThat(run(id).status()).isEqualTo(RunStatus.SUCCEEDED);
+            assertThat(types(id)).containsExactly("run_started", "model_requested", "model_responded", "run_finished");
+        });
+        assertThat(model.issued.get()).isEqualTo(n);
+        assertThat(scheduler.busyWorkers()).isZero();
+    }
+
+    @Test
+    void aRunWaitingForItsModelKeepsItsSlotSoTheLimitsStillHold() {
+        scheduler = new RunScheduler(loop, runs, 5, tenant -> 2, 2);
+        String version = push("");
+        List<String> a = queue(version, 6, "a");
+        List<String> b = queue(version, 6, "b");
+        List<String> c = queue(version, 6, "c");
+
+        scheduler.resumeUnfinished();
+        Await.until("five calls in flight", TIMEOUT, () -> model.inFlight.get() == 5);
+
+        assertThat(scheduler.busyWorkers()).isEqualTo(5);
+        for (List<String> tenant : List.of(a, b, c)) {
+            assertThat(tenant.stream().filter(id -> run(id).status() == RunStatus.RUNNING).count())
+                    .as("runs of one tenant in progress").isLessThanOrEqualTo(2);
+        }
+        model.gate.complete(null);
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        all.addAll(c);
+        Await.until("all runs finish", TIMEOUT, () -> all.stream().allMatch(id -> run(id).status().isTerminal()));
+        assertThat(model.maxInFlight.get()).isEqualTo(5);
+    }
+
+    @Test
+    void cancellingARunWhoseCallIsInFlightCancelsTheCallAndCommitsNoLateAnswer() {
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = queue(push(""), 1, "a").get(0);
+        scheduler.resumeUnfinished();
+        Await.until("the call is in flight", TIMEOUT, () -> model.inFlight.get() == 1);
+
+        scheduler.cancel(id, "alice", "not needed");
+        Await.until("the run ends", TIMEOUT, () -> run(id).status().isTerminal());
+        model.gate.complete(null); // the answer arrives late
+
+        assertThat(model.calls.get(0)).isCancelled();
+        assertThat(run(id).status()).isEqualTo(RunStatus.CANCELLED);
+        assertThat(run(id).statusMessage()).isEqualTo("cancelled by alice: not needed");
+        Await.until("the run is let go", TIMEOUT, () -> scheduler.busyWorkers() == 0);
+        assertThat(types(id)).containsExactly("run_started", "model_requested", "cancel_requested", "run_finished");
+    }
+
+    @Test
+    void aCallStillInFlightWhenTheWallTimeIsUpIsAbandonedAndItsAnswerNeverCommitted() {
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = queue(push("  max_wall_time_seconds: 1\n"), 1, "a").get(0);
+        scheduler.resumeUnfinished();
+
+        Await.until("the run times out", TIMEOUT, () -> run(id).status().isTerminal());
+        model.gate.complete(null);
+
+        assertThat(run(id).status()).isEqualTo(RunStatus.FAILED);
+        assertThat(run(id).terminalReason()).isEqualTo(TerminalReason.TIMED_OUT);
+        assertThat(model.calls.get(0)).isCompletedExceptionally();
+        assertThat(types(id)).containsExactly("run_started", "model_requested", "guardrail_tripped", "run_finished");
+    }
+
+    @Test
+    void aDrainAbandonsACallInFlightAndTheNextSchedulerIssuesTheCommittedRequestAgain() {
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = queue(push(""), 1, "a").get(0);
+        scheduler.resumeUnfinished();
+        Await.until("the call is in flight", TIMEOUT, () -> model.inFlight.get() == 1);
+
+        scheduler.drain(Duration.ofMillis(100));
+
+        assertThat(model.calls.get(0)).isCancelled();
+        assertThat(run(id).status()).isEqualTo(RunStatus.RUNNING);
+        assertThat(types(id)).containsExactly("run_started", "model_requested");
+
+        model.gate.complete(null);
+        scheduler = new RunScheduler(loop, runs, 4);
+        scheduler.resumeUnfinished();
+        Await.until("the run finishes", TIMEOUT, () -> run(id).status().isTerminal());
+
+        assertThat(run(id).status()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(model.issued.get()).as("the request without a response is issued again").isEqualTo(2);
+        assertThat(types(id)).containsExactly("run_started", "model_requested", "model_responded", "run_finished");
+    }
+}

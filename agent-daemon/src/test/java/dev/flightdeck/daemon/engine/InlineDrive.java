@@ -1,0 +1,56 @@
+package dev.flightdeck.daemon.engine;
+
+import dev.flightdeck.daemon.model.ModelReply;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drives a run the way the scheduler does, in the test's thread and never stopping: when the loop
+ * returns with a model call in flight, waits for the call and drives the run again with it.
+ */
+final class InlineDrive implements RunControl {
+    private CompletableFuture<ModelReply> call;
+
+    static AgentLoop.Outcome drive(AgentLoop loop, String runId) {
+        InlineDrive control = new InlineDrive();
+        while (true) {
+            AgentLoop.Outcome outcome = loop.drive(runId, control);
+            if (outcome != AgentLoop.Outcome.AWAITING_MODEL) {
+                return outcome;
+            }
+            try {
+                control.call.handle((r, e) -> null).get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("the model call did not complete", e);
+            }
+        }
+    }
+
+    @Override
+    public EventPayload.CancelRequested cancelRequest() {
+        return null;
+    }
+
+    @Override
+    public boolean stopAtStepBoundary() {
+        return false;
+    }
+
+    @Override
+    public boolean abandonNow() {
+        return false;
+    }
+
+    @Override
+    public void awaitModelCall(CompletableFuture<ModelReply> c) {
+        call = c;
+    }
+
+    @Override
+    public CompletableFuture<ModelReply> takeModelCall() {
+        CompletableFuture<ModelReply> c = call;
+        call = null;
+        return c;
+    }
+}
