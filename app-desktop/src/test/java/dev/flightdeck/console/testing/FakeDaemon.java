@@ -78,6 +78,8 @@ public final class FakeDaemon implements AutoCloseable {
     public volatile Status failListRuns;
     public volatile boolean reachable = true;
     public volatile int endpointsGiven;
+    /** The CostService: seed model calls with {@code costs.add(...)}. */
+    public final FakeCosts costs = new FakeCosts();
     private final Server server;
     private final ManagedChannel channel;
 
@@ -87,6 +89,7 @@ public final class FakeDaemon implements AutoCloseable {
     public FakeDaemon() throws IOException {
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(new Runs()).addService(new Bundles()).addService(new Daemon()).addService(new Approvals())
+                .addService(costs)
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }
