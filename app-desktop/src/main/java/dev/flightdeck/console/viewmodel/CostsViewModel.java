@@ -369,7 +369,7 @@ public final class CostsViewModel {
         unpriced.set(total.unpricedCalls() == 0 ? "" : Formats.count(total.unpricedCalls())
                 + (total.unpricedCalls() == 1 ? " call" : " calls") + " unpriced (not in the spend)");
         status.set((s.truncated() ? "Too many groups: the charts show the first ones. " : "")
-                + "Updated " + Formats.timeOfDay(clock.instant(), clock.getZone()));
+                + "Updated " + Formats.timeOfDay(clock.instant(), clock.getZone()).replaceFirst("\\.\\d+$", ""));
         merge(tenants, s.spendByTenant().stream().map(CostSnapshot.Bar::label).toList(), tenant.get());
         merge(bundles, s.spendByVersion().stream().map(b -> bundleNameOf(b.label())).toList(), bundle.get());
         merge(models, s.spendByModel().stream().map(CostSnapshot.Series::name)

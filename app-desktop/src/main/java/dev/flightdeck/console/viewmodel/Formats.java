@@ -93,6 +93,12 @@ public final class Formats {
         return java.math.BigDecimal.valueOf(micros, 6).toPlainString();
     }
 
+    /** One model call in a timeline: "1,234 tok · $0.0012 · 850 ms" ("unpriced" when it had no price). */
+    public static String callUsage(dev.flightdeck.client.ModelCallInfo call) {
+        return count(call.usage().totalTokens()) + " tok · " + cost(call.usage()) + " · "
+                + duration(Duration.ofMillis(Math.max(call.latencyMs(), 1)));
+    }
+
     /** "1,234". */
     public static String count(long n) {
         return String.format(Locale.ENGLISH, "%,d", n);

@@ -1,0 +1,247 @@
+package dev.flightdeck.console.view;
+
+import dev.flightdeck.console.viewmodel.CostSnapshot;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.axis.DateAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.labels.StandardCategoryToolTipGenerator;
+import org.jfree.chart.labels.StandardXYToolTipGenerator;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.renderer.xy.StackedXYBarRenderer;
+import org.jfree.chart.renderer.xy.StandardXYBarPainter;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.time.SimpleTimePeriod;
+import org.jfree.data.time.TimeTableXYDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.text.DecimalFormat;
+import java.text.NumberFormat;
+import java.text.SimpleDateFormat;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.TimeZone;
+
+/**
+ * The Costs screen's JFreeChart charts: built once with the console's look (AtlantaFX Primer
+ * colours, small type, no chart junk), then fed new datasets. A dataset is built complete and set
+ * on its plot once, so each refresh redraws each chart once.
+ */
+final class CostCharts {
+    /** Primer colours, in the order models are stacked (most expensive first). */
+    static final Color[] PALETTE = {
+        new Color(0x0969da), new Color(0xbc4c00), new Color(0x1a7f37), new Color(0x8250df),
+        new Color(0xcf222e), new Color(0x9a6700), new Color(0xbf3989), new Color(0x1b7c83),
+        new Color(0x54aeff), new Color(0xfb8f44), new Color(0x4ac26b), new Color(0xc297ff),
+        new Color(0x8c959f),
+    };
+    private static final Color TEXT = new Color(0x1f2328);
+    private static final Color MUTED = new Color(0x656d76);
+    private static final Color GRID = new Color(0xd8dee4);
+    private static final Font TITLE = new Font("SansSerif", Font.BOLD, 13);
+    private static final Font LABEL = new Font("SansSerif", Font.PLAIN, 11);
+    private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
+
+    private CostCharts() {
+    }
+
+    static NumberFormat dollarFormat() {
+        return new DecimalFormat("$#,##0.00##");
+    }
+
+    // ---- charts -------------------------------------------------------------------------------
+
+    /** Spend per time bucket, one stacked layer per model. */
+    static JFreeChart spendOverTime() {
+        StackedXYBarRenderer r = new StackedXYBarRenderer(0.15);
+        r.setBarPainter(new StandardXYBarPainter());
+        r.setShadowVisible(false);
+        r.setDrawBarOutline(false);
+        r.setDefaultToolTipGenerator(new StandardXYToolTipGenerator("{0}: {2} ({1})",
+                new SimpleDateFormat("MMM d HH:mm 'UTC'", Locale.ENGLISH), dollarFormat()));
+        for (int i = 0; i < PALETTE.length; i++) {
+            r.setSeriesPaint(i, PALETTE[i]);
+        }
+        NumberAxis y = dollarAxis();
+        XYPlot plot = new XYPlot(new TimeTableXYDataset(UTC), timeAxis(), y, r);
+        return styled(new JFreeChart("Spend over time, by model", TITLE, plot, true), plot);
+    }
+
+    /** p50, p95 and p99 model latency per bucket. */
+    static JFreeChart latency() {
+        XYLineAndShapeRenderer r = lines(new Color(0x1a7f37), new Color(0x9a6700), new Color(0xcf222e));
+        // p99 dashed and drawn last: with few calls an hour it often equals p95 and must stay visible.
+        r.setSeriesStroke(2, new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                new float[] {5f, 4f}, 0f));
+        NumberAxis y = new NumberAxis("ms");
+        XYPlot plot = new XYPlot(new XYSeriesCollection(), timeAxis(), y, r);
+        plot.setSeriesRenderingOrder(org.jfree.chart.plot.SeriesRenderingOrder.FORWARD);
+        return styled(new JFreeChart("Model latency", TITLE, plot, true), plot);
+    }
+
+    /** Prompt tokens in and completion tokens out per bucket. */
+    static JFreeChart tokens() {
+        XYLineAndShapeRenderer r = lines(new Color(0x0969da), new Color(0x8250df));
+        NumberAxis y = new NumberAxis("tokens");
+        y.setNumberFormatOverride(NumberFormat.getIntegerInstance(Locale.ENGLISH));
+        XYPlot plot = new XYPlot(new XYSeriesCollection(), timeAxis(), y, r);
+        return styled(new JFreeChart("Tokens in and out", TITLE, plot, true), plot);
+    }
+
+    /** Horizontal bars of spend per tenant or per bundle version. */
+    static JFreeChart spendBy(String title, Color colour) {
+        BarRenderer r = new BarRenderer();
+        r.setBarPainter(new StandardBarPainter());
+        r.setShadowVisible(false);
+        r.setDrawBarOutline(false);
+        r.setMaximumBarWidth(0.12);
+        r.setSeriesPaint(0, colour);
+        r.setDefaultToolTipGenerator(new StandardCategoryToolTipGenerator("{1}: {2}", dollarFormat()));
+        CategoryAxis x = new CategoryAxis();
+        x.setMaximumCategoryLabelWidthRatio(0.45f);
+        CategoryPlot plot = new CategoryPlot(new DefaultCategoryDataset(), x, dollarAxis(), r);
+        plot.setOrientation(PlotOrientation.HORIZONTAL);
+        plot.setRangeAxisLocation(org.jfree.chart.axis.AxisLocation.BOTTOM_OR_LEFT);
+        JFreeChart chart = new JFreeChart(title, TITLE, plot, false);
+        plainLook(chart, plot);
+        plot.setRangeGridlinePaint(GRID);
+        axisLook(x);
+        axisLook(plot.getRangeAxis());
+        return chart;
+    }
+
+    // ---- datasets: built complete off the chart, then set once ----------------------------------
+
+    static TimeTableXYDataset stacked(List<CostSnapshot.Series> series, Duration bucket) {
+        TimeTableXYDataset d = new TimeTableXYDataset(UTC);
+        long width = bucket.toMillis();
+        for (CostSnapshot.Series s : series) {
+            for (int i = 0; i < s.size(); i++) {
+                long start = s.at().get(i).toEpochMilli();
+                d.add(new SimpleTimePeriod(start, start + width - 1), s.values()[i], s.name(), false);
+            }
+        }
+        return d;
+    }
+
+    static XYSeriesCollection lines(List<CostSnapshot.Series> series, Duration bucket) {
+        XYSeriesCollection c = new XYSeriesCollection();
+        long half = bucket.toMillis() / 2;
+        for (CostSnapshot.Series s : series) {
+            XYSeries x = new XYSeries(s.name(), false, true);
+            for (int i = 0; i < s.size(); i++) {
+                x.add(s.at().get(i).toEpochMilli() + half, s.values()[i], false);
+            }
+            c.addSeries(x);
+        }
+        return c;
+    }
+
+    /** The {@code max} largest bars; the rest summed into one "others" bar. Unpriced ones say so. */
+    static DefaultCategoryDataset bars(List<CostSnapshot.Bar> bars, int max, java.util.function.UnaryOperator<String> label) {
+        DefaultCategoryDataset d = new DefaultCategoryDataset();
+        double others = 0;
+        int rest = 0;
+        for (int i = 0; i < bars.size(); i++) {
+            CostSnapshot.Bar b = bars.get(i);
+            if (i < max) {
+                d.addValue(b.dollars(), "spend", label.apply(b.label()) + (b.priced() ? "" : " (+unpriced)"));
+            } else {
+                others += b.dollars();
+                rest++;
+            }
+        }
+        if (rest > 0) {
+            d.addValue(others, "spend", rest + " others");
+        }
+        return d;
+    }
+
+    /** Shows [from, to) on a time chart, whatever the data covers. */
+    static void timeRange(JFreeChart chart, Instant from, Instant to) {
+        DateAxis axis = (DateAxis) chart.getXYPlot().getDomainAxis();
+        axis.setRange(new Date(from.toEpochMilli()), new Date(to.toEpochMilli()));
+        boolean days = Duration.between(from, to).compareTo(Duration.ofDays(2)) > 0;
+        axis.setDateFormatOverride(new SimpleDateFormat(days ? "MMM d" : "HH:mm", Locale.ENGLISH));
+        ((SimpleDateFormat) axis.getDateFormatOverride()).setTimeZone(UTC);
+        axis.setLabel(days ? "day (UTC)" : "hour (UTC)");
+    }
+
+    // ---- look -------------------------------------------------------------------------------
+
+    private static DateAxis timeAxis() {
+        DateAxis x = new DateAxis("time (UTC)", UTC, Locale.ENGLISH);
+        x.setLowerMargin(0);
+        x.setUpperMargin(0);
+        return x;
+    }
+
+    private static NumberAxis dollarAxis() {
+        NumberAxis y = new NumberAxis();
+        y.setNumberFormatOverride(dollarFormat());
+        return y;
+    }
+
+    private static XYLineAndShapeRenderer lines(Color... colours) {
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+        for (int i = 0; i < colours.length; i++) {
+            r.setSeriesPaint(i, colours[i]);
+            r.setSeriesStroke(i, new BasicStroke(1.6f));
+        }
+        r.setDefaultToolTipGenerator(new StandardXYToolTipGenerator("{0}: {2} ({1})",
+                new SimpleDateFormat("MMM d HH:mm 'UTC'", Locale.ENGLISH), NumberFormat.getIntegerInstance(Locale.ENGLISH)));
+        return r;
+    }
+
+    /** White, no outline, a left-aligned title, and a quiet message when there is nothing to draw. */
+    private static void plainLook(JFreeChart chart, org.jfree.chart.plot.Plot plot) {
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.getTitle().setPaint(TEXT);
+        chart.getTitle().setHorizontalAlignment(org.jfree.chart.ui.HorizontalAlignment.LEFT);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setOutlineVisible(false);
+        plot.setInsets(new RectangleInsets(4, 4, 4, 12));
+        plot.setNoDataMessage("No model calls in this range");
+        plot.setNoDataMessagePaint(MUTED);
+    }
+
+    private static JFreeChart styled(JFreeChart chart, XYPlot plot) {
+        plainLook(chart, plot);
+        plot.setDomainGridlinesVisible(false);
+        plot.setRangeGridlinePaint(GRID);
+        axisLook(plot.getDomainAxis());
+        axisLook(plot.getRangeAxis());
+        LegendTitle legend = chart.getLegend();
+        legend.setItemFont(LABEL);
+        legend.setItemPaint(TEXT);
+        legend.setFrame(BlockBorder.NONE);
+        legend.setBackgroundPaint(Color.WHITE);
+        legend.setPosition(RectangleEdge.BOTTOM);
+        return chart;
+    }
+
+    private static void axisLook(org.jfree.chart.axis.Axis axis) {
+        axis.setLabelFont(LABEL);
+        axis.setLabelPaint(MUTED);
+        axis.setTickLabelFont(LABEL);
+        axis.setTickLabelPaint(MUTED);
+        axis.setAxisLinePaint(GRID);
+        axis.setTickMarkPaint(GRID);
+    }
+}
