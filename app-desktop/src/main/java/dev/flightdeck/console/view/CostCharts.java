@@ -73,8 +73,6 @@ final class CostCharts {
         r.setBarPainter(new StandardXYBarPainter());
         r.setShadowVisible(false);
         r.setDrawBarOutline(false);
-        r.setDefaultToolTipGenerator(new StandardXYToolTipGenerator("{0}: {2} ({1})",
-                new SimpleDateFormat("MMM d HH:mm 'UTC'", Locale.ENGLISH), dollarFormat()));
         for (int i = 0; i < PALETTE.length; i++) {
             r.setSeriesPaint(i, PALETTE[i]);
         }
@@ -128,16 +126,34 @@ final class CostCharts {
 
     // ---- datasets: built complete off the chart, then set once ----------------------------------
 
+    /** Most bars the spend chart draws per layer: more buckets are summed into wider bars (spend adds up). */
+    static final int MAX_BARS = 120;
+
+    /**
+     * The stacked spend dataset: one bar per bucket, or per run of {@link #binSize} buckets when
+     * there are more than {@link #MAX_BARS} (a bar narrower than a pixel or two says nothing more,
+     * and thousands of them stall the FX thread while drawing).
+     */
     static TimeTableXYDataset stacked(List<CostSnapshot.Series> series, Duration bucket) {
         TimeTableXYDataset d = new TimeTableXYDataset(UTC);
-        long width = bucket.toMillis();
         for (CostSnapshot.Series s : series) {
-            for (int i = 0; i < s.size(); i++) {
+            int bin = binSize(s.size());
+            long width = bucket.toMillis() * bin;
+            for (int i = 0; i < s.size(); i += bin) {
+                double sum = 0;
+                for (int j = i; j < Math.min(i + bin, s.size()); j++) {
+                    sum += s.values()[j];
+                }
                 long start = s.at().get(i).toEpochMilli();
-                d.add(new SimpleTimePeriod(start, start + width - 1), s.values()[i], s.name(), false);
+                d.add(new SimpleTimePeriod(start, start + width - 1), sum, s.name(), false);
             }
         }
         return d;
+    }
+
+    /** How many buckets each spend bar sums: 1 up to {@link #MAX_BARS} buckets. */
+    static int binSize(int buckets) {
+        return Math.max(1, (buckets + MAX_BARS - 1) / MAX_BARS);
     }
 
     static XYSeriesCollection lines(List<CostSnapshot.Series> series, Duration bucket) {
@@ -173,8 +189,36 @@ final class CostCharts {
         return d;
     }
 
+    /** Points up to which a time chart keeps hover tooltips (each one is formatted on every redraw). */
+    static final int MAX_TOOLTIP_POINTS = 400;
+
+    /** Hover tooltips on a time chart only while its dataset is small enough to format them cheaply. */
+    static void tooltipsIfSmall(JFreeChart chart) {
+        XYPlot plot = chart.getXYPlot();
+        int points = 0;
+        for (int i = 0; i < plot.getDataset().getSeriesCount(); i++) {
+            points += plot.getDataset().getItemCount(i);
+        }
+        var renderer = (org.jfree.chart.renderer.xy.AbstractXYItemRenderer) plot.getRenderer();
+        if (points > MAX_TOOLTIP_POINTS) {
+            renderer.setDefaultToolTipGenerator(null);
+        } else if (renderer.getDefaultToolTipGenerator() == null) {
+            renderer.setDefaultToolTipGenerator(renderer instanceof StackedXYBarRenderer
+                    ? new StandardXYToolTipGenerator("{0}: {2} ({1})", hourFormat(), dollarFormat())
+                    : new StandardXYToolTipGenerator("{0}: {2} ({1})", hourFormat(),
+                    NumberFormat.getIntegerInstance(Locale.ENGLISH)));
+        }
+    }
+
+    private static SimpleDateFormat hourFormat() {
+        SimpleDateFormat f = new SimpleDateFormat("MMM d HH:mm 'UTC'", Locale.ENGLISH);
+        f.setTimeZone(UTC);
+        return f;
+    }
+
     /** Shows [from, to) on a time chart, whatever the data covers. */
     static void timeRange(JFreeChart chart, Instant from, Instant to) {
+        tooltipsIfSmall(chart);
         DateAxis axis = (DateAxis) chart.getXYPlot().getDomainAxis();
         axis.setRange(new Date(from.toEpochMilli()), new Date(to.toEpochMilli()));
         boolean days = Duration.between(from, to).compareTo(Duration.ofDays(2)) > 0;
@@ -200,12 +244,12 @@ final class CostCharts {
 
     private static XYLineAndShapeRenderer lines(Color... colours) {
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+        // One path per series instead of one line per segment: far fewer draw calls on the FX thread.
+        r.setDrawSeriesLineAsPath(true);
         for (int i = 0; i < colours.length; i++) {
             r.setSeriesPaint(i, colours[i]);
             r.setSeriesStroke(i, new BasicStroke(1.6f));
         }
-        r.setDefaultToolTipGenerator(new StandardXYToolTipGenerator("{0}: {2} ({1})",
-                new SimpleDateFormat("MMM d HH:mm 'UTC'", Locale.ENGLISH), NumberFormat.getIntegerInstance(Locale.ENGLISH)));
         return r;
     }
 

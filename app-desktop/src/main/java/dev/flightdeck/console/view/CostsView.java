@@ -56,6 +56,21 @@ public final class CostsView extends BorderPane {
     private final JFreeChart byVersion = CostCharts.spendBy("Spend by bundle version", CostCharts.PALETTE[3]);
     private final JFreeChart latency = CostCharts.latency();
     private final JFreeChart tokens = CostCharts.tokens();
+    private final java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
+    /** Runs one chart step; the benchmark wraps it to time each chart. */
+    java.util.function.Consumer<Runnable> runStep = Runnable::run;
+    /** Runs one pending chart update per pulse, then stops. */
+    private final javafx.animation.AnimationTimer drawer = new javafx.animation.AnimationTimer() {
+        @Override
+        public void handle(long now) {
+            Runnable step = pending.poll();
+            if (step == null) {
+                stop();
+            } else {
+                runStep.accept(step);
+            }
+        }
+    };
 
     CostsView(ConsoleViewModel console) {
         this(console.costs(), run -> console.openRun(run.runId()));
@@ -80,27 +95,53 @@ public final class CostsView extends BorderPane {
         return List.of(spend, byTenant, byVersion, latency, tokens);
     }
 
-    /** Draws a snapshot: each chart gets its new dataset with notifications held, then redraws once. */
+    /**
+     * Draws a snapshot, one chart per pulse: each chart gets its new dataset with notifications
+     * held, then redraws once. Drawing all five in one go holds the FX thread too long for large
+     * ranges (docs/benchmarks.md). A newer snapshot replaces the steps not yet drawn.
+     */
     void show(CostSnapshot s) {
         if (s.request() == null) {
             return;
         }
         java.time.Duration bucket = s.request().bucket() == CostDimension.HOUR
                 ? java.time.Duration.ofHours(1) : java.time.Duration.ofDays(1);
-        for (JFreeChart c : charts()) {
-            c.setNotify(false);
-        }
-        spend.getXYPlot().setDataset(CostCharts.stacked(s.spendByModel(), bucket));
-        latency.getXYPlot().setDataset(CostCharts.lines(s.latency(), bucket));
-        tokens.getXYPlot().setDataset(CostCharts.lines(s.tokens(), bucket));
-        for (JFreeChart c : List.of(spend, latency, tokens)) {
-            CostCharts.timeRange(c, s.buckets().isEmpty() ? s.request().from() : s.buckets().get(0), s.request().to());
-        }
-        byTenant.getCategoryPlot().setDataset(CostCharts.bars(s.spendByTenant(), 8, t -> t.isEmpty() ? "(none)" : t));
-        byVersion.getCategoryPlot().setDataset(CostCharts.bars(s.spendByVersion(), 8, CostsView::shortVersion));
-        for (JFreeChart c : charts()) {
-            c.setNotify(true);
-        }
+        java.time.Instant from = s.buckets().isEmpty() ? s.request().from() : s.buckets().get(0);
+        java.time.Instant to = s.request().to();
+        pending.clear();
+        pending.add(() -> redraw(spend, c -> {
+            c.getXYPlot().setDataset(CostCharts.stacked(s.spendByModel(), bucket));
+            CostCharts.timeRange(c, from, to);
+            int bin = CostCharts.binSize(s.buckets().size());
+            if (bin > 1) {
+                c.getXYPlot().getDomainAxis().setLabel("bars of " + bin + (bucket.toHours() == 1 ? " hours" : " days")
+                        + " (UTC)");
+            }
+        }));
+        pending.add(() -> redraw(byTenant, c -> c.getCategoryPlot().setDataset(
+                CostCharts.bars(s.spendByTenant(), 8, t -> t.isEmpty() ? "(none)" : t))));
+        pending.add(() -> redraw(latency, c -> {
+            c.getXYPlot().setDataset(CostCharts.lines(s.latency(), bucket));
+            CostCharts.timeRange(c, from, to);
+        }));
+        pending.add(() -> redraw(tokens, c -> {
+            c.getXYPlot().setDataset(CostCharts.lines(s.tokens(), bucket));
+            CostCharts.timeRange(c, from, to);
+        }));
+        pending.add(() -> redraw(byVersion, c -> c.getCategoryPlot().setDataset(
+                CostCharts.bars(s.spendByVersion(), 8, CostsView::shortVersion))));
+        drawer.start();
+    }
+
+    /** True while charts of the last snapshot are still to be drawn. */
+    boolean drawing() {
+        return !pending.isEmpty();
+    }
+
+    private static void redraw(JFreeChart chart, java.util.function.Consumer<JFreeChart> change) {
+        chart.setNotify(false);
+        change.accept(chart);
+        chart.setNotify(true);
     }
 
     private HBox toolbar() {

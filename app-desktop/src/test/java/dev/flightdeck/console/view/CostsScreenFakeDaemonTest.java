@@ -93,6 +93,8 @@ class CostsScreenFakeDaemonTest {
                 n -> n instanceof javafx.scene.control.Labeled l && "unpriced".equals(l.getText())).tryQuery()
                 .isPresent())).as("the unpriced run's cost cell says unpriced").isTrue();
 
+        waitOnFx(() -> robot.lookup("#versionChart").queryAs(ChartViewer.class).getChart().getCategoryPlot()
+                .getDataset().getColumnCount() > 0); // the last chart drawn
         // Spend over time: one stacked layer per model, the priced spend of each; the unpriced model adds $0.
         TableXYDataset spend = onFx(() -> (TableXYDataset) robot.lookup("#spendChart").queryAs(ChartViewer.class)
                 .getChart().getXYPlot().getDataset());
