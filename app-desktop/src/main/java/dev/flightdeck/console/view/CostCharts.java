@@ -112,7 +112,7 @@ final class CostCharts {
         r.setSeriesPaint(0, colour);
         r.setDefaultToolTipGenerator(new StandardCategoryToolTipGenerator("{1}: {2}", dollarFormat()));
         CategoryAxis x = new CategoryAxis();
-        x.setMaximumCategoryLabelWidthRatio(0.45f);
+        x.setMaximumCategoryLabelWidthRatio(0.55f);
         CategoryPlot plot = new CategoryPlot(new DefaultCategoryDataset(), x, dollarAxis(), r);
         plot.setOrientation(PlotOrientation.HORIZONTAL);
         plot.setRangeAxisLocation(org.jfree.chart.axis.AxisLocation.BOTTOM_OR_LEFT);
@@ -187,6 +187,23 @@ final class CostCharts {
             d.addValue(others, "spend", rest + " others");
         }
         return d;
+    }
+
+    /** Names the models left out of a spend chart because none of their calls had a price. */
+    static void unpricedNote(JFreeChart chart, List<String> models) {
+        for (Object t : new java.util.ArrayList<>(chart.getSubtitles())) {
+            if (t instanceof org.jfree.chart.title.TextTitle old) {
+                chart.removeSubtitle(old);
+            }
+        }
+        if (!models.isEmpty()) {
+            org.jfree.chart.title.TextTitle note = new org.jfree.chart.title.TextTitle(
+                    "Unpriced, not drawn: " + String.join(", ", models), LABEL);
+            note.setPaint(new Color(0x9a6700));
+            note.setPosition(RectangleEdge.BOTTOM);
+            note.setHorizontalAlignment(org.jfree.chart.ui.HorizontalAlignment.LEFT);
+            chart.addSubtitle(note);
+        }
     }
 
     /** Points up to which a time chart keeps hover tooltips (each one is formatted on every redraw). */

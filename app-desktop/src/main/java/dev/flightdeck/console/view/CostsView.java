@@ -107,11 +107,13 @@ public final class CostsView extends BorderPane {
         java.time.Duration bucket = s.request().bucket() == CostDimension.HOUR
                 ? java.time.Duration.ofHours(1) : java.time.Duration.ofDays(1);
         java.time.Instant from = s.buckets().isEmpty() ? s.request().from() : s.buckets().get(0);
-        java.time.Instant to = s.request().to();
+        // To the end of the last bucket: the current, partial hour or day is drawn whole, not as a sliver.
+        java.time.Instant to = s.buckets().isEmpty() ? s.request().to() : s.buckets().get(s.buckets().size() - 1).plus(bucket);
         pending.clear();
         pending.add(() -> redraw(spend, c -> {
             c.getXYPlot().setDataset(CostCharts.stacked(s.spendByModel(), bucket));
             CostCharts.timeRange(c, from, to);
+            CostCharts.unpricedNote(c, s.unpricedModels());
             int bin = CostCharts.binSize(s.buckets().size());
             if (bin > 1) {
                 c.getXYPlot().getDomainAxis().setLabel("bars of " + bin + (bucket.toHours() == 1 ? " hours" : " days")

@@ -21,8 +21,9 @@ import java.util.Map;
  * unpriced calls are counted in {@link #total()} and never drawn as $0 spend.
  *
  * @param buckets        start of every time bucket of the range, oldest first, gaps included
- * @param spendByModel   one series per model (the most expensive first, at most {@value #MAX_MODELS}
+ * @param spendByModel   one series per priced model (the most expensive first, at most {@value #MAX_MODELS}
  *                       then "other"), one value per bucket
+ * @param unpricedModels models none of whose calls had a price: not drawn as spend (that would say $0)
  * @param latency        p50, p95 and p99 model latency (ms) of the buckets that had calls
  * @param tokens         prompt tokens in and completion tokens out, one value per bucket
  * @param spendByTenant  the tenants, most expensive first
@@ -30,7 +31,7 @@ import java.util.Map;
  * @param truncated      true when the daemon had more groups than it returned
  */
 public record CostSnapshot(CostRequest request, List<Instant> buckets, List<Series> spendByModel,
-                           List<Series> latency, List<Series> tokens, List<Bar> spendByTenant,
+                           List<String> unpricedModels, List<Series> latency, List<Series> tokens, List<Bar> spendByTenant,
                            List<Bar> spendByVersion, CostGroupInfo total, List<CostlyRunInfo> topRuns,
                            boolean truncated) {
     /** Models drawn on their own before the rest are summed into "other". */
@@ -38,7 +39,7 @@ public record CostSnapshot(CostRequest request, List<Instant> buckets, List<Seri
     /** The series name that sums the models beyond {@value #MAX_MODELS}. */
     public static final String OTHER = "other";
 
-    public static final CostSnapshot EMPTY = new CostSnapshot(null, List.of(), List.of(), List.of(), List.of(),
+    public static final CostSnapshot EMPTY = new CostSnapshot(null, List.of(), List.of(), List.of(), List.of(), List.of(),
             List.of(), List.of(), CostGroupInfo.EMPTY, List.of(), false);
 
     /** A named line or stack layer: {@code values[i]} belongs to {@code at.get(i)}. */
@@ -70,7 +71,7 @@ public record CostSnapshot(CostRequest request, List<Instant> buckets, List<Seri
             index.put(buckets.get(i), i);
         }
         return new CostSnapshot(request, buckets, spendByModel(overTime, buckets, index),
-                latency(perBucket), tokens(perBucket, buckets, index), bars(byTenant), bars(byVersion),
+                unpricedModels(overTime), latency(perBucket), tokens(perBucket, buckets, index), bars(byTenant), bars(byVersion),
                 perBucket.total(), List.copyOf(topRuns), List.of(overTime, perBucket, byTenant, byVersion).stream()
                 .anyMatch(CostReport::truncated));
     }
@@ -90,12 +91,22 @@ public record CostSnapshot(CostRequest request, List<Instant> buckets, List<Seri
         return micros / 1_000_000.0;
     }
 
+    /** Models that had calls in the range but no priced one. */
+    private static List<String> unpricedModels(CostReport overTime) {
+        Map<String, Boolean> anyPriced = new java.util.TreeMap<>();
+        for (CostGroupInfo g : overTime.groups()) {
+            anyPriced.merge(g.key(1), g.unpricedCalls() < g.calls(), Boolean::logicalOr);
+        }
+        return anyPriced.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
+    }
+
     private static List<Series> spendByModel(CostReport overTime, List<Instant> buckets, Map<Instant, Integer> index) {
         Map<String, double[]> byModel = new LinkedHashMap<>();
         Map<String, Long> totals = new HashMap<>();
+        java.util.Set<String> unpriced = new java.util.HashSet<>(unpricedModels(overTime));
         for (CostGroupInfo g : overTime.groups()) {
             Integer i = g.bucketStart() == null ? null : index.get(g.bucketStart());
-            if (i == null) {
+            if (i == null || unpriced.contains(g.key(1))) {
                 continue;
             }
             String model = g.key(1);

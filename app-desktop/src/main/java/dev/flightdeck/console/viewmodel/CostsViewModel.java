@@ -372,8 +372,8 @@ public final class CostsViewModel {
                 + "Updated " + Formats.timeOfDay(clock.instant(), clock.getZone()).replaceFirst("\\.\\d+$", ""));
         merge(tenants, s.spendByTenant().stream().map(CostSnapshot.Bar::label).toList(), tenant.get());
         merge(bundles, s.spendByVersion().stream().map(b -> bundleNameOf(b.label())).toList(), bundle.get());
-        merge(models, s.spendByModel().stream().map(CostSnapshot.Series::name)
-                .filter(m -> !m.equals(CostSnapshot.OTHER)).toList(), model.get());
+        merge(models, java.util.stream.Stream.concat(s.spendByModel().stream().map(CostSnapshot.Series::name)
+                .filter(m -> !m.equals(CostSnapshot.OTHER)), s.unpricedModels().stream()).toList(), model.get());
     }
 
     /** Choices only grow: narrowing by one tenant must not hide the others from the picker. */

@@ -149,7 +149,9 @@ class CostsViewModelTest {
         int h11 = s.buckets().indexOf(Instant.parse("2026-11-21T11:00:00Z"));
         assertThat(s.buckets()).hasSize(25); // 12:00 yesterday .. 12:00 today, hourly
         assertThat(s.spendByModel()).extracting(CostSnapshot.Series::name)
-                .containsExactly("openai/gpt-4o", "openai/gpt-4o-mini", "local/llama");
+                .as("a model without any price is not drawn as $0 spend")
+                .containsExactly("openai/gpt-4o", "openai/gpt-4o-mini");
+        assertThat(s.unpricedModels()).containsExactly("local/llama");
         assertThat(s.spendByModel().get(0).values()[h10]).isEqualTo(0.03);
         assertThat(s.spendByModel().get(0).values()[h11]).isEqualTo(0.05);
         assertThat(s.spendByModel().get(1).values()[h10]).isEqualTo(0.001);
