@@ -27,7 +27,7 @@ final class ProtoMapping {
                 r.getIdempotencyKey(), state(r.getStatus()), reason(r.getTerminalReason().name()),
                 r.getStatusMessage(), r.getOutput(), instant(r.hasCreatedAt(), r.getCreatedAt()),
                 instant(r.hasStartedAt(), r.getStartedAt()), instant(r.hasFinishedAt(), r.getFinishedAt()),
-                r.getStepCount(), r.getLastSequence(), usage(r.getUsage()));
+                r.getStepCount(), r.getLastSequence(), r.hasUsage() ? usage(r.getUsage()) : UsageInfo.NONE);
     }
 
     static RunState state(RunStatus status) {

@@ -179,6 +179,15 @@ class DaemonClientCostsTest {
         assertThat(ProtoMapping.event(RunEvent.newBuilder().setRunId("r").setSequence(1).build()).modelCall()).isNull();
     }
 
+    @Test
+    void aRunWithoutUsageYetHasNoUnpricedCalls() {
+        RunInfo fresh = ProtoMapping.run(dev.flightdeck.proto.v1.Run.newBuilder().setRunId("r")
+                .setStatus(RunStatus.RUN_STATUS_QUEUED).build());
+
+        assertThat(fresh.usage()).isEqualTo(UsageInfo.NONE);
+        assertThat(fresh.usage().priced()).isTrue();
+    }
+
     private static Timestamp ts(Instant i) {
         return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
     }
