@@ -78,7 +78,9 @@ final class CostCharts {
         }
         NumberAxis y = dollarAxis();
         XYPlot plot = new XYPlot(new TimeTableXYDataset(UTC), timeAxis(), y, r);
-        return styled(new JFreeChart("Spend over time, by model", TITLE, plot, true), plot);
+        JFreeChart chart = styled(new JFreeChart("Spend over time, by model", TITLE, plot, true), plot);
+        plot.setNoDataMessage("No priced model calls in this range");
+        return chart;
     }
 
     /** p50, p95 and p99 model latency per bucket. */
@@ -121,6 +123,7 @@ final class CostCharts {
         plot.setRangeGridlinePaint(GRID);
         axisLook(x);
         axisLook(plot.getRangeAxis());
+        axesIfData(chart);
         return chart;
     }
 
@@ -187,6 +190,23 @@ final class CostCharts {
             d.addValue(others, "spend", rest + " others");
         }
         return d;
+    }
+
+    /** Axes only when there is something to read on them: an empty chart shows just its message. */
+    static void axesIfData(JFreeChart chart) {
+        boolean data;
+        if (chart.getPlot() instanceof XYPlot xy) {
+            data = xy.getDataset() != null && java.util.stream.IntStream.range(0, xy.getDataset().getSeriesCount())
+                    .anyMatch(i -> xy.getDataset().getItemCount(i) > 0);
+            xy.getDomainAxis().setVisible(data);
+            xy.getRangeAxis().setVisible(data);
+            xy.setRangeGridlinesVisible(data);
+        } else if (chart.getPlot() instanceof CategoryPlot cat) {
+            data = cat.getDataset() != null && cat.getDataset().getColumnCount() > 0;
+            cat.getDomainAxis().setVisible(data);
+            cat.getRangeAxis().setVisible(data);
+            cat.setRangeGridlinesVisible(data);
+        }
     }
 
     /** Names the models left out of a spend chart because none of their calls had a price. */
@@ -294,6 +314,7 @@ final class CostCharts {
         legend.setFrame(BlockBorder.NONE);
         legend.setBackgroundPaint(Color.WHITE);
         legend.setPosition(RectangleEdge.BOTTOM);
+        axesIfData(chart);
         return chart;
     }
 

@@ -143,6 +143,7 @@ public final class CostsView extends BorderPane {
     private static void redraw(JFreeChart chart, java.util.function.Consumer<JFreeChart> change) {
         chart.setNotify(false);
         change.accept(chart);
+        CostCharts.axesIfData(chart);
         chart.setNotify(true);
     }
 

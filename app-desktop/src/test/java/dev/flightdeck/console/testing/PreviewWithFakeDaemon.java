@@ -18,7 +18,8 @@ import java.time.Instant;
 /**
  * A developer's preview: the console window against the in-process test double with sample runs,
  * for looking at layout under Xvfb without a daemon. Argument {@code run} opens a run and selects an event;
- * {@code costs} shows the Costs screen over 30 days of sample model calls.
+ * {@code costs} shows the Costs screen over 30 days of sample model calls; {@code costs-unimplemented}
+ * shows it against a daemon without the CostService.
  */
 public final class PreviewWithFakeDaemon extends Application {
     /** Main class (not the Application itself: JavaFX is on the class path). */
@@ -45,6 +46,10 @@ public final class PreviewWithFakeDaemon extends Application {
                     : FakeDaemon.event("run-05", s));
         }
         CostFixtures.seed(daemon.costs, now, 30, 12, 42);
+        if (getParameters().getRaw().contains("costs-unimplemented")) {
+            daemon.costs.fail = io.grpc.Status.UNIMPLEMENTED
+                    .withDescription("Method not found: flightdeck.v1.CostService/QueryCost");
+        }
         Application.setUserAgentStylesheet(new PrimerLight().getUserAgentStylesheet());
         ConsoleViewModel vm = new ConsoleViewModel(new FxUiExecutor(2, 32), daemon.locator(),
                 UserPrompts.answering(false), Clock.systemUTC(), java.time.Duration.ofSeconds(10), false);
@@ -53,7 +58,7 @@ public final class PreviewWithFakeDaemon extends Application {
         stage.setTitle("Flightdeck Console (preview)");
         stage.show();
         vm.start(false);
-        if (getParameters().getRaw().contains("costs")) {
+        if (getParameters().getRaw().stream().anyMatch(a -> a.startsWith("costs"))) {
             ((javafx.scene.control.TabPane) window.lookup("#tabs")).getSelectionModel().select(2);
         }
         if (getParameters().getRaw().contains("run")) {

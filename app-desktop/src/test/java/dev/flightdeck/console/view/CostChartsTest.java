@@ -51,6 +51,18 @@ class CostChartsTest {
     }
 
     @Test
+    void anEmptyChartShowsItsMessageWithoutAxesAndGetsThemWithData() {
+        JFreeChart tokens = CostCharts.tokens();
+        assertThat(tokens.getXYPlot().getDomainAxis().isVisible()).isFalse();
+        assertThat(tokens.getXYPlot().getRangeAxis().isVisible()).isFalse();
+
+        tokens.getXYPlot().setDataset(CostCharts.lines(List.of(hourly("tokens in", 24)), Duration.ofHours(1)));
+        CostCharts.axesIfData(tokens);
+
+        assertThat(tokens.getXYPlot().getRangeAxis().isVisible()).isTrue();
+    }
+
+    @Test
     void timeChartsKeepTooltipsOnlyForSmallDatasets() {
         JFreeChart latency = CostCharts.latency();
         latency.getXYPlot().setDataset(CostCharts.lines(List.of(hourly("p50", 48)), Duration.ofHours(1)));
