@@ -39,9 +39,11 @@ import java.util.TreeSet;
  * The Costs screen: spend, tokens and latency of model calls over a time range, by model, tenant
  * and bundle version, with the most expensive runs. While the screen is shown ({@link #setActive})
  * it asks again every {@link #REFRESH_EVERY}, and {@link #DEBOUNCE} after runs change; one query
- * set is in flight at a time, and an answer to an older range or filter is dropped.
+ * set is in flight at a time, and an answer to an older range or filter is dropped. Failures show
+ * in the screen ({@link #errorProperty()}), not in the notification area.
  */
 public final class CostsViewModel {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CostsViewModel.class);
     /** How often the shown screen asks again. */
     public static final Duration REFRESH_EVERY = Duration.ofSeconds(5);
     /** How long a burst of run changes is gathered before one refresh. */
@@ -394,11 +396,13 @@ public final class CostsViewModel {
             connection.connectionLost(client);
             return;
         }
-        boolean firstFailure = error.get().isEmpty();
-        error.set("Cannot load costs: " + NotificationsViewModel.describe(e));
-        if (firstFailure) {
-            notifications.error("Cannot load costs", e);
+        // Shown in the screen only: it queries only while shown, and a second red box in the
+        // notification area would repeat the same sentence. Logged when it changes.
+        String text = "Cannot load costs: " + NotificationsViewModel.describe(e);
+        if (!text.equals(error.get())) {
+            LOG.warn("{}", text, e instanceof DaemonCallException ? null : e);
         }
+        error.set(text);
     }
 
     private void finished() {
