@@ -62,7 +62,7 @@ class CostsScreenFakeDaemonTest {
     }
 
     private static void waitOnFx(Callable<Boolean> condition) throws TimeoutException {
-        WaitForAsyncUtils.waitFor(15, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
     }
 
     private static <T> T onFx(Callable<T> read) throws Exception {
