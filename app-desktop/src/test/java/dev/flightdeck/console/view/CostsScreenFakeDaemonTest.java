@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.testfx.matcher.control.LabeledMatchers.hasText;
 
 /** The Costs screen headless against the in-process test double with seeded model calls. */
 @ExtendWith(ApplicationExtension.class)
@@ -67,6 +68,16 @@ class CostsScreenFakeDaemonTest {
 
     private static <T> T onFx(Callable<T> read) throws Exception {
         return WaitForAsyncUtils.asyncFx(read).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Visible with all its ancestors. */
+    private static boolean shown(Node n) {
+        for (Node at = n; at != null; at = at.getParent()) {
+            if (!at.isVisible()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static double seriesSum(XYDataset d, int series) {
@@ -128,5 +139,34 @@ class CostsScreenFakeDaemonTest {
         waitOnFx(() -> "run-run-big".equals(tabs.getSelectionModel().getSelectedItem().getId()));
         waitOnFx(() -> robot.lookup("#runTitle").queryLabeled().getText().startsWith("support-refund"));
         assertThat(onFx(() -> console.costs().isActive())).as("the Costs screen stops asking once hidden").isFalse();
+    }
+
+    @Test
+    void choosingATenantNarrowsEverythingAndACustomRangeOffersDatePickers(FxRobot robot) throws Exception {
+        waitOnFx(() -> console.connection().getClient() != null);
+        robot.clickOn(robot.lookup(".tab").nth(2).queryAs(Node.class)); // Costs
+        TableView<CostlyRunInfo> table = robot.lookup("#topRunsTable").queryTableView();
+        waitOnFx(() -> table.getItems().size() == 3);
+
+        robot.clickOn("#costTenant");
+        robot.clickOn(robot.lookup(".combo-box-popup .list-cell").match(hasText("globex")).queryAs(Node.class));
+
+        waitOnFx(() -> table.getItems().size() == 2);
+        assertThat(onFx(() -> table.getItems().stream().map(CostlyRunInfo::tenant).distinct().toList()))
+                .containsExactly("globex");
+        waitOnFx(() -> "$0.0100 + unpriced".equals(robot.lookup("#costSpend").queryLabeled().getText()));
+        assertThat(daemon.costs.topRunsRequests.get(daemon.costs.topRunsRequests.size() - 1).getFilter()
+                .getTenantsList()).containsExactly("globex");
+
+        robot.clickOn("#costTenant");
+        robot.clickOn(robot.lookup(".combo-box-popup .list-cell").match(hasText("All tenants")).queryAs(Node.class));
+        waitOnFx(() -> table.getItems().size() == 3);
+
+        assertThat(onFx(() -> shown(robot.lookup("#costFrom").queryAs(Node.class)))).isFalse();
+        robot.clickOn("#costRange");
+        robot.clickOn(robot.lookup(".combo-box-popup .list-cell").match(hasText("Custom…")).queryAs(Node.class));
+        waitOnFx(() -> shown(robot.lookup("#costFrom").queryAs(Node.class)));
+        assertThat(onFx(() -> console.costs().request().bucket())).as("the default custom range is 7 days")
+                .isEqualTo(dev.flightdeck.client.CostDimension.DAY);
     }
 }
