@@ -70,6 +70,14 @@ class CostsScreenFakeDaemonTest {
         return WaitForAsyncUtils.asyncFx(read).get(10, TimeUnit.SECONDS);
     }
 
+    /** Clicks the Costs tab once connected; returns its table once the three seeded runs are in it. */
+    private static TableView<CostlyRunInfo> openCostsTab(FxRobot robot) throws TimeoutException {
+        robot.clickOn(robot.lookup(".tab").nth(2).queryAs(Node.class)); // Runs, Approvals, Costs
+        TableView<CostlyRunInfo> table = robot.lookup("#topRunsTable").queryTableView();
+        waitOnFx(() -> table.getItems().size() == 3);
+        return table;
+    }
+
     /** Visible with all its ancestors. */
     private static boolean shown(Node n) {
         for (Node at = n; at != null; at = at.getParent()) {
@@ -90,10 +98,7 @@ class CostsScreenFakeDaemonTest {
 
     @Test
     void chartsAndTableShowTheSeededCallsAndADoubleClickOpensTheRun(FxRobot robot) throws Exception {
-        waitOnFx(() -> console.connection().getClient() != null);
-        robot.clickOn(robot.lookup(".tab").nth(2).queryAs(Node.class)); // Costs
-        TableView<CostlyRunInfo> table = robot.lookup("#topRunsTable").queryTableView();
-        waitOnFx(() -> table.getItems().size() == 3);
+        TableView<CostlyRunInfo> table = openCostsTab(robot);
 
         assertThat(onFx(() -> table.getItems().stream().map(CostlyRunInfo::runId).toList()))
                 .containsExactly("run-big", "run-small", "run-local");
@@ -143,10 +148,7 @@ class CostsScreenFakeDaemonTest {
 
     @Test
     void choosingATenantNarrowsEverythingAndACustomRangeOffersDatePickers(FxRobot robot) throws Exception {
-        waitOnFx(() -> console.connection().getClient() != null);
-        robot.clickOn(robot.lookup(".tab").nth(2).queryAs(Node.class)); // Costs
-        TableView<CostlyRunInfo> table = robot.lookup("#topRunsTable").queryTableView();
-        waitOnFx(() -> table.getItems().size() == 3);
+        TableView<CostlyRunInfo> table = openCostsTab(robot);
 
         robot.clickOn("#costTenant");
         robot.clickOn(robot.lookup(".combo-box-popup .list-cell").match(hasText("globex")).queryAs(Node.class));
