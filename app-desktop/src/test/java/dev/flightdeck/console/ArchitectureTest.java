@@ -29,6 +29,11 @@ class ArchitectureTest {
             .because("view models reach the UI thread only through the injected UiExecutor");
 
     @ArchTest
+    static final ArchRule chartsAreDrawnOnlyByViews = noClasses().that().resideOutsideOfPackage("..view..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.jfree..")
+            .because("view models hand plain series to the view, which turns them into JFreeChart datasets");
+
+    @ArchTest
     static final ArchRule noSystemOut = noClasses().that().doNotHaveSimpleName("Launcher")
             .should().accessField(System.class, "out")
             .because("the console logs through SLF4J");

@@ -51,7 +51,8 @@ import java.util.function.Supplier;
  *
  * <p>Every unary call carries a deadline (default 10 s) and the daemon's bearer token, and
  * returns plain records; failures arrive as {@link DaemonCallException} with the daemon's own
- * message. Streams ({@link #watchRun}, {@link #watchRuns}, {@link #watchApprovals}) have no
+ * message. Costs ({@link #queryCost}, {@link #topRuns}) are unary calls like the others.
+ * Streams ({@link #watchRun}, {@link #watchRuns}, {@link #watchApprovals}) have no
  * deadline because they are meant to stay open; they end when their subject ends, on {@link Subscription#cancel()}, or
  * with {@link StreamListener#onError} when the daemon goes away.
  *
@@ -222,6 +223,27 @@ public final class DaemonClient implements AutoCloseable {
         return new Page<>(r.getBundlesList().stream().map(ProtoMapping::bundle).toList(), r.getNextPageToken());
     }
 
+    // ---- costs ------------------------------------------------------------------------------
+
+    /**
+     * Aggregates the model calls of {@code query}'s range: groups ordered by their keys, the total,
+     * and whether the group limit cut the list. INVALID_ARGUMENT for a range the daemon refuses.
+     */
+    public CostReport queryCost(CostQuery query) {
+        return ProtoMapping.costReport(call(() -> costs().queryCost(ProtoMapping.queryCost(query))));
+    }
+
+    /**
+     * The runs whose model calls in [{@code from}, {@code to}) cost the most, most expensive first.
+     * {@code limit} 0 means the daemon's default (20); at most 500.
+     */
+    public List<CostlyRunInfo> topRuns(java.time.Instant from, java.time.Instant to, CostFilter filter, int limit) {
+        var r = call(() -> costs().topRuns(dev.flightdeck.proto.v1.TopRunsRequest.newBuilder()
+                .setFrom(ProtoMapping.timestamp(from)).setTo(ProtoMapping.timestamp(to))
+                .setFilter(ProtoMapping.costFilter(filter == null ? CostFilter.ALL : filter)).setLimit(limit).build()));
+        return r.getRunsList().stream().map(ProtoMapping::costlyRun).toList();
+    }
+
     // ---- daemon -----------------------------------------------------------------------------
 
     public DaemonStatus daemonInfo() {
@@ -268,6 +290,11 @@ public final class DaemonClient implements AutoCloseable {
 
     private BundleServiceGrpc.BundleServiceBlockingStub bundles() {
         return BundleServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials)
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private dev.flightdeck.proto.v1.CostServiceGrpc.CostServiceBlockingStub costs() {
+        return dev.flightdeck.proto.v1.CostServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials)
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 

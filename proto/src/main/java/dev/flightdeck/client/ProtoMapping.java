@@ -27,7 +27,7 @@ final class ProtoMapping {
                 r.getIdempotencyKey(), state(r.getStatus()), reason(r.getTerminalReason().name()),
                 r.getStatusMessage(), r.getOutput(), instant(r.hasCreatedAt(), r.getCreatedAt()),
                 instant(r.hasStartedAt(), r.getStartedAt()), instant(r.hasFinishedAt(), r.getFinishedAt()),
-                r.getStepCount(), r.getLastSequence(), usage(r.getUsage()));
+                r.getStepCount(), r.getLastSequence(), r.hasUsage() ? usage(r.getUsage()) : UsageInfo.NONE);
     }
 
     static RunState state(RunStatus status) {
@@ -56,7 +56,46 @@ final class ProtoMapping {
 
     static UsageInfo usage(Usage u) {
         return new UsageInfo(u.getInputTokens(), u.getCachedInputTokens(), u.getOutputTokens(),
-                u.getReasoningTokens(), u.getCostMicros(), u.getPriced());
+                u.getReasoningTokens(), u.getCostMicros(), u.getPriced(), u.getCacheWriteTokens());
+    }
+
+    static dev.flightdeck.proto.v1.CostDimension dimension(CostDimension d) {
+        return dev.flightdeck.proto.v1.CostDimension.valueOf("COST_DIMENSION_" + d.name());
+    }
+
+    static dev.flightdeck.proto.v1.CostFilter costFilter(CostFilter f) {
+        return dev.flightdeck.proto.v1.CostFilter.newBuilder().addAllTenants(f.tenants())
+                .addAllBundleNames(f.bundleNames()).addAllBundleVersions(f.bundleVersions())
+                .addAllProviders(f.providers()).addAllModels(f.models()).build();
+    }
+
+    static dev.flightdeck.proto.v1.QueryCostRequest queryCost(CostQuery q) {
+        dev.flightdeck.proto.v1.QueryCostRequest.Builder b = dev.flightdeck.proto.v1.QueryCostRequest.newBuilder()
+                .setFrom(timestamp(q.from())).setTo(timestamp(q.to())).setFilter(costFilter(q.filter()))
+                .setLimit(q.limit());
+        q.groupBy().forEach(d -> b.addGroupBy(dimension(d)));
+        return b.build();
+    }
+
+    static CostReport costReport(dev.flightdeck.proto.v1.QueryCostResponse r) {
+        return new CostReport(r.getGroupsList().stream().map(ProtoMapping::costGroup).toList(),
+                r.hasTotal() ? costGroup(r.getTotal()) : CostGroupInfo.EMPTY, r.getTruncated());
+    }
+
+    static CostGroupInfo costGroup(dev.flightdeck.proto.v1.CostGroup g) {
+        return new CostGroupInfo(g.getKeysList(), instant(g.hasBucketStart(), g.getBucketStart()), g.getRuns(),
+                g.getCalls(), g.hasUsage() ? usage(g.getUsage()) : UsageInfo.NONE, g.getUnpricedCalls(),
+                g.getLatencyP50Ms(), g.getLatencyP95Ms(), g.getLatencyP99Ms());
+    }
+
+    static CostlyRunInfo costlyRun(dev.flightdeck.proto.v1.CostlyRun r) {
+        return new CostlyRunInfo(r.getRunId(), r.getTenant(), r.getBundleName(), r.getBundleVersion(),
+                state(r.getStatus()), instant(r.hasCreatedAt(), r.getCreatedAt()), r.getCalls(),
+                r.hasUsage() ? usage(r.getUsage()) : UsageInfo.NONE, r.getUnpricedCalls());
+    }
+
+    static Timestamp timestamp(Instant i) {
+        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
     }
 
     static ApprovalInfo approval(dev.flightdeck.proto.v1.Approval a) {
@@ -127,7 +166,15 @@ final class ProtoMapping {
                 ? "unknown" : e.getPayloadCase().name().toLowerCase(Locale.ROOT);
         return new RunEventInfo(e.getRunId(), e.getSequence(), instant(e.hasOccurredAt(), e.getOccurredAt()),
                 e.getStep(), type, EventSummaries.summarize(e), payload == null ? "{}" : json(payload),
-                e.getPrevHash(), e.getHash(), e.getCanonicalJson(), e.hasRunFinished());
+                e.getPrevHash(), e.getHash(), e.getCanonicalJson(), e.hasRunFinished(), modelCall(e));
+    }
+
+    private static ModelCallInfo modelCall(RunEvent e) {
+        if (!e.hasModelResponded()) {
+            return null;
+        }
+        dev.flightdeck.proto.v1.ModelResponded m = e.getModelResponded();
+        return new ModelCallInfo(m.getProvider(), m.getModel(), usage(m.getUsage()), m.getLatencyMs());
     }
 
     static BundleInfo bundle(Bundle b) {

@@ -28,7 +28,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The console window: header, notification area, tabs (Runs + one per open run), status bar.
+ * The console window: header, notification area, tabs (Runs, Approvals, Costs + one per open run),
+ * status bar.
  * Binds to {@link ConsoleViewModel}; holds no state of its own beyond the tab per run.
  */
 public final class ConsoleWindow extends BorderPane {
@@ -40,6 +41,7 @@ public final class ConsoleWindow extends BorderPane {
     private final TabPane tabs = new TabPane();
     private final Tab runsTab;
     private final Tab approvalsTab;
+    private final Tab costsTab;
     private final Map<RunViewModel, Tab> runTabs = new HashMap<>();
 
     public ConsoleWindow(ConsoleViewModel console, Clock clock) {
@@ -64,7 +66,10 @@ public final class ConsoleWindow extends BorderPane {
         tabLabel.setAlignment(Pos.CENTER_LEFT);
         approvalsTab.setText(null);
         approvalsTab.setGraphic(tabLabel);
-        tabs.getTabs().addAll(runsTab, approvalsTab);
+        costsTab = new Tab("Costs", new CostsView(console));
+        costsTab.setClosable(false);
+        costsTab.setId("costsTab");
+        tabs.getTabs().addAll(runsTab, approvalsTab, costsTab);
         console.approvalsRequestsProperty().addListener((obs, old, n) -> tabs.getSelectionModel().select(approvalsTab));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.ALL_TABS);
         tabs.setId("tabs");
@@ -86,8 +91,9 @@ public final class ConsoleWindow extends BorderPane {
             }
         });
         console.selectedRunProperty().addListener((obs, old, vm) -> {
-            if (vm == null && tabs.getSelectionModel().getSelectedItem() == approvalsTab) {
-                return; // no run in front because the Approvals screen is
+            Tab shown = tabs.getSelectionModel().getSelectedItem();
+            if (vm == null && (shown == approvalsTab || shown == costsTab)) {
+                return; // no run in front because another screen is
             }
             Tab t = vm == null ? runsTab : runTabs.get(vm);
             if (t != null) {
@@ -95,6 +101,8 @@ public final class ConsoleWindow extends BorderPane {
             }
         });
         tabs.getSelectionModel().selectedItemProperty().addListener((obs, old, tab) -> {
+            // The Costs screen queries only while it is in front.
+            console.costs().setActive(tab == costsTab);
             RunViewModel vm = tab == null || !(tab.getUserData() instanceof RunViewModel r) ? null : r;
             if (console.selectedRunProperty().get() != vm) {
                 console.selectedRunProperty().set(vm);

@@ -272,13 +272,13 @@ final class RunView extends BorderPane {
         duration.setText(run == null ? "—" : Formats.duration(run.duration(clock.instant())));
     }
 
-    private static VBox fact(String name, Label value) {
+    static VBox fact(String name, Label value) {
         Label n = new Label(name.toUpperCase());
         n.getStyleClass().add("fact-name");
         return new VBox(2, n, value);
     }
 
-    private static Label value(String id) {
+    static Label value(String id) {
         Label l = new Label();
         l.setId(id);
         l.getStyleClass().add("fact-value");
@@ -299,7 +299,8 @@ final class RunView extends BorderPane {
         private final Label step = new Label();
         private final Label chip = new Label();
         private final Label summary = new Label();
-        private final HBox box = new HBox(10, seq, time, step, chip, summary);
+        private final Label usage = new Label();
+        private final HBox box = new HBox(10, seq, time, step, chip, summary, usage);
 
         EventCell() {
             getStyleClass().add("timeline-cell");
@@ -311,7 +312,9 @@ final class RunView extends BorderPane {
             chip.getStyleClass().add("chip");
             summary.getStyleClass().add("summary");
             summary.setMinWidth(0);
-            for (Label fixed : List.of(seq, time, step, chip)) {
+            usage.getStyleClass().addAll("call-usage", "mono");
+            usage.setId("callUsage");
+            for (Label fixed : List.of(seq, time, step, chip, usage)) {
                 fixed.setMinWidth(Region.USE_PREF_SIZE);
             }
             HBox.setHgrow(summary, Priority.ALWAYS);
@@ -332,7 +335,12 @@ final class RunView extends BorderPane {
             chip.getStyleClass().removeIf(c -> c.startsWith("chip-"));
             chip.getStyleClass().add("chip-" + family(e.type()));
             chip.setText(Formats.eventType(e.type()));
-            summary.setText(e.summary());
+            var call = e.modelCall();
+            // A model call's tokens, cost and latency get their own column (the summary's copy is dropped).
+            summary.setText(call == null ? e.summary() : e.summary().replaceFirst(" \\[[^\\]]*]$", ""));
+            usage.setText(call == null ? "" : Formats.callUsage(call));
+            usage.setVisible(call != null);
+            usage.setManaged(call != null);
             setText(null);
             setGraphic(box);
         }

@@ -18,12 +18,8 @@ import javafx.scene.control.Button;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
-import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
-import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
-import javafx.scene.input.KeyCode;
-import javafx.scene.input.MouseButton;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
@@ -89,22 +85,9 @@ final class RunsView extends VBox {
         empty.textProperty().bind(vm.emptyTextProperty());
         table.setPlaceholder(empty);
 
-        TableColumn<RunRow, RunInfo> status = new TableColumn<>("Status");
-        status.setCellValueFactory(c -> c.getValue().runProperty());
-        status.setCellFactory(c -> new TableCell<>() {
-            private final StatusBadge badge = new StatusBadge();
-
-            @Override
-            protected void updateItem(RunInfo run, boolean empty) {
-                super.updateItem(run, empty);
-                if (empty || run == null) {
-                    setGraphic(null);
-                } else {
-                    badge.show(run.state());
-                    setGraphic(badge);
-                }
-            }
-        });
+        TableColumn<RunRow, RunState> status = new TableColumn<>("Status");
+        status.setCellValueFactory(c -> c.getValue().runProperty().map(RunInfo::state));
+        status.setCellFactory(c -> StatusBadge.tableCell());
         status.setPrefWidth(150);
         ZoneId zone = ZoneId.systemDefault();
         TableColumn<RunRow, String> bundle = text("Bundle", r -> r.bundleName() + " @ " + shortId(r.bundleVersion()));
@@ -123,27 +106,17 @@ final class RunsView extends VBox {
         TableColumn<RunRow, String> tokens = text("Tokens", r -> Formats.tokens(r.usage()));
         tokens.setPrefWidth(90);
         tokens.setStyle("-fx-alignment: center-right;");
+        TableColumn<RunRow, String> cost = text("Cost", r -> Formats.cost(r.usage()));
+        cost.setPrefWidth(90);
+        cost.setStyle("-fx-alignment: center-right;");
+        cost.setId("costColumn");
         TableColumn<RunRow, String> id = text("Run", RunInfo::runId);
         id.setPrefWidth(200);
         id.getStyleClass().add("mono");
-        List.of(status, bundle, tenant, started, duration, steps, tokens, id).forEach(col -> col.setSortable(false));
-        table.getColumns().addAll(List.of(status, bundle, tenant, started, duration, steps, tokens, id));
+        List.of(status, bundle, tenant, started, duration, steps, tokens, cost, id).forEach(col -> col.setSortable(false));
+        table.getColumns().addAll(List.of(status, bundle, tenant, started, duration, steps, tokens, cost, id));
 
-        table.setRowFactory(t -> {
-            TableRow<RunRow> row = new TableRow<>();
-            row.setOnMouseClicked(e -> {
-                if (e.getButton() == MouseButton.PRIMARY && e.getClickCount() == 2 && !row.isEmpty()) {
-                    console.openRun(row.getItem().runId());
-                }
-            });
-            return row;
-        });
-        table.setOnKeyPressed(e -> {
-            RunRow selected = table.getSelectionModel().getSelectedItem();
-            if (e.getCode() == KeyCode.ENTER && selected != null) {
-                console.openRun(selected.runId());
-            }
-        });
+        OpenOnActivate.install(table, row -> console.openRun(row.runId()));
         VBox.setVgrow(table, Priority.ALWAYS);
 
         Label hint = new Label("Double-click a run to follow its events.");

@@ -18,6 +18,24 @@ final class StatusBadge extends Label {
         show(state);
     }
 
+    /** A table cell showing its run state as a badge. */
+    static <S> javafx.scene.control.TableCell<S, RunState> tableCell() {
+        return new javafx.scene.control.TableCell<>() {
+            private final StatusBadge badge = new StatusBadge();
+
+            @Override
+            protected void updateItem(RunState state, boolean empty) {
+                super.updateItem(state, empty);
+                if (empty || state == null) {
+                    setGraphic(null);
+                } else {
+                    badge.show(state);
+                    setGraphic(badge);
+                }
+            }
+        };
+    }
+
     void show(RunState state) {
         getStyleClass().removeIf(c -> c.startsWith("badge-"));
         if (state == null) {

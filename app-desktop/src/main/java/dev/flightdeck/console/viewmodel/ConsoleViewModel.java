@@ -17,8 +17,8 @@ import java.time.Clock;
 import java.util.Optional;
 
 /**
- * The console window: the connection, the notification area, the Runs screen and the open Run
- * screens (one per run). Opening a run that is already open selects it.
+ * The console window: the connection, the notification area, the Runs, Approvals and Costs screens
+ * and the open Run screens (one per run). Opening a run that is already open selects it.
  */
 public final class ConsoleViewModel {
     /** The demo bundle {@code --demo} runs when the daemon has no runs yet. */
@@ -34,6 +34,7 @@ public final class ConsoleViewModel {
     private final NotificationsViewModel notifications;
     private final RunsViewModel runs;
     private final ApprovalsViewModel approvals;
+    private final CostsViewModel costs;
     /** Incremented each time something asks to show the Approvals screen (the window selects its tab). */
     private final javafx.beans.property.IntegerProperty approvalsRequests =
             new javafx.beans.property.SimpleIntegerProperty();
@@ -50,7 +51,9 @@ public final class ConsoleViewModel {
                 startDaemon);
         this.runs = new RunsViewModel(ui, connection, notifications, clock);
         this.approvals = new ApprovalsViewModel(ui, connection, notifications, clock);
+        this.costs = new CostsViewModel(ui, connection, notifications, clock);
         runs.addUpdateListener(info -> openRuns.forEach(r -> r.applyRunUpdate(info)));
+        runs.addUpdateListener(costs::runChanged);
         runs.addLoadedListener(this::maybeStartDemo);
     }
 
@@ -68,6 +71,10 @@ public final class ConsoleViewModel {
 
     public ApprovalsViewModel approvals() {
         return approvals;
+    }
+
+    public CostsViewModel costs() {
+        return costs;
     }
 
     /** Changes each time the Approvals screen should come to the front. */
@@ -128,6 +135,7 @@ public final class ConsoleViewModel {
         openRuns.forEach(RunViewModel::close);
         runs.close();
         approvals.close();
+        costs.close();
         connection.close();
     }
 

@@ -69,7 +69,44 @@ public final class Formats {
         if (!usage.priced()) {
             return "unpriced";
         }
-        return String.format(Locale.ROOT, "$%.4f", usage.costMicros() / 1_000_000.0);
+        return money(usage.costMicros());
+    }
+
+    /**
+     * Like {@link #cost} but keeps what is known of a partly unpriced total: "$1.2346 + unpriced";
+     * "unpriced" when nothing was priced.
+     */
+    public static String costSoFar(UsageInfo usage) {
+        if (usage == null || usage.priced() || usage.costMicros() == 0) {
+            return cost(usage);
+        }
+        return money(usage.costMicros()) + " + unpriced";
+    }
+
+    /** Micro-dollars on screen: "$0.0012", "$1,234.5678" (four places; exact figures are in exports). */
+    public static String money(long micros) {
+        return String.format(Locale.ENGLISH, "$%,.4f", micros / 1_000_000.0);
+    }
+
+    /** Micro-dollars as exact decimal dollars with six places, for files: "1.234567", "0.000100". */
+    public static String dollars(long micros) {
+        return java.math.BigDecimal.valueOf(micros, 6).toPlainString();
+    }
+
+    /** One model call in a timeline: "1,234 tok · $0.0012 · 850 ms" ("unpriced" when it had no price). */
+    public static String callUsage(dev.flightdeck.client.ModelCallInfo call) {
+        return count(call.usage().totalTokens()) + " tok · " + cost(call.usage()) + " · "
+                + duration(Duration.ofMillis(Math.max(call.latencyMs(), 1)));
+    }
+
+    /** "1,234". */
+    public static String count(long n) {
+        return String.format(Locale.ENGLISH, "%,d", n);
+    }
+
+    /** Model latency: "850 ms", "1.2 s"; "—" when there were no calls. */
+    public static String latency(long ms, long calls) {
+        return calls == 0 ? "—" : duration(Duration.ofMillis(Math.max(ms, 1)));
     }
 
     /** "Succeeded", "Waiting approval". */

@@ -78,6 +78,8 @@ public final class FakeDaemon implements AutoCloseable {
     public volatile Status failListRuns;
     public volatile boolean reachable = true;
     public volatile int endpointsGiven;
+    /** The CostService: seed model calls with {@code costs.add(...)}. */
+    public final FakeCosts costs = new FakeCosts();
     private final Server server;
     private final ManagedChannel channel;
 
@@ -87,6 +89,7 @@ public final class FakeDaemon implements AutoCloseable {
     public FakeDaemon() throws IOException {
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(new Runs()).addService(new Bundles()).addService(new Daemon()).addService(new Approvals())
+                .addService(costs)
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }
@@ -143,6 +146,21 @@ public final class FakeDaemon implements AutoCloseable {
                     .setToolName("lookup_order").setResultJson("{\"status\":\"damaged\"}"));
         }
         return b.build();
+    }
+
+    /** Usage of a run or a call: {@code priced} false means its model had no price. */
+    public static dev.flightdeck.proto.v1.Usage usage(long input, long output, long costMicros, boolean priced) {
+        return dev.flightdeck.proto.v1.Usage.newBuilder().setInputTokens(input).setOutputTokens(output)
+                .setCostMicros(costMicros).setPriced(priced).build();
+    }
+
+    /** A model_responded event with its tokens (in and out 3:1), cost and latency. */
+    public static RunEvent modelResponded(String runId, long seq, long tokens, long costMicros, long latencyMs) {
+        return event(runId, seq).toBuilder().setModelResponded(dev.flightdeck.proto.v1.ModelResponded.newBuilder()
+                .setProvider("openai").setModel("gpt-4o-mini")
+                .setMessage(dev.flightdeck.proto.v1.ChatMessage.newBuilder().setContent("Let me look up the order."))
+                .setUsage(usage(tokens * 3 / 4, tokens - tokens * 3 / 4, costMicros, costMicros > 0))
+                .setLatencyMs(latencyMs)).build();
     }
 
     public static RunEvent finished(String runId, long seq) {

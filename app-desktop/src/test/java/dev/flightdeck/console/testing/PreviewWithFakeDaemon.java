@@ -17,7 +17,9 @@ import java.time.Instant;
 
 /**
  * A developer's preview: the console window against the in-process test double with sample runs,
- * for looking at layout under Xvfb without a daemon. Argument {@code run} opens a run and selects an event.
+ * for looking at layout under Xvfb without a daemon. Argument {@code run} opens a run and selects an event;
+ * {@code costs} shows the Costs screen over 30 days of sample model calls; {@code costs-unimplemented}
+ * shows it against a daemon without the CostService.
  */
 public final class PreviewWithFakeDaemon extends Application {
     /** Main class (not the Application itself: JavaFX is on the class path). */
@@ -31,13 +33,22 @@ public final class PreviewWithFakeDaemon extends Application {
     public void start(Stage stage) throws Exception {
         FakeDaemon daemon = new FakeDaemon();
         Instant now = Instant.now();
-        daemon.putRun(FakeDaemon.run("run-01", RunStatus.RUN_STATUS_SUCCEEDED, now.minusSeconds(600), 12));
-        daemon.putRun(FakeDaemon.run("run-02", RunStatus.RUN_STATUS_FAILED, now.minusSeconds(300), 5));
+        daemon.putRun(FakeDaemon.run("run-01", RunStatus.RUN_STATUS_SUCCEEDED, now.minusSeconds(600), 12).toBuilder()
+                .setUsage(FakeDaemon.usage(5_210, 640, 18_350, true)).build());
+        daemon.putRun(FakeDaemon.run("run-02", RunStatus.RUN_STATUS_FAILED, now.minusSeconds(300), 5).toBuilder()
+                .setUsage(FakeDaemon.usage(1_200, 90, 0, false)).build());
         daemon.putRun(FakeDaemon.run("run-03", RunStatus.RUN_STATUS_CANCELLED, now.minusSeconds(200), 4));
         daemon.putRun(FakeDaemon.run("run-04", RunStatus.RUN_STATUS_WAITING_APPROVAL, now.minusSeconds(100), 6));
-        daemon.putRun(FakeDaemon.run("run-05", RunStatus.RUN_STATUS_RUNNING, now.minusSeconds(20), 7));
+        daemon.putRun(FakeDaemon.run("run-05", RunStatus.RUN_STATUS_RUNNING, now.minusSeconds(20), 7).toBuilder()
+                .setUsage(FakeDaemon.usage(1_372, 458, 2_400, true)).build());
         for (long s = 1; s <= 7; s++) {
-            daemon.appendEvent(FakeDaemon.event("run-05", s));
+            daemon.appendEvent(s == 3 ? FakeDaemon.modelResponded("run-05", s, 1_830, 2_400, 930)
+                    : FakeDaemon.event("run-05", s));
+        }
+        CostFixtures.seed(daemon.costs, now, 30, 12, 42);
+        if (getParameters().getRaw().contains("costs-unimplemented")) {
+            daemon.costs.fail = io.grpc.Status.UNIMPLEMENTED
+                    .withDescription("Method not found: flightdeck.v1.CostService/QueryCost");
         }
         Application.setUserAgentStylesheet(new PrimerLight().getUserAgentStylesheet());
         ConsoleViewModel vm = new ConsoleViewModel(new FxUiExecutor(2, 32), daemon.locator(),
@@ -47,13 +58,20 @@ public final class PreviewWithFakeDaemon extends Application {
         stage.setTitle("Flightdeck Console (preview)");
         stage.show();
         vm.start(false);
+        if (getParameters().getRaw().stream().anyMatch(a -> a.startsWith("costs"))) {
+            ((javafx.scene.control.TabPane) window.lookup("#tabs")).getSelectionModel().select(2);
+        }
         if (getParameters().getRaw().contains("run")) {
             PauseTransition later = new PauseTransition(Duration.seconds(1));
             later.setOnFinished(e -> {
                 RunViewModel run = vm.openRun("run-05");
-                PauseTransition select = new PauseTransition(Duration.seconds(1));
-                select.setOnFinished(x -> run.selectedEventProperty().set(run.events().get(3)));
-                select.play();
+                Runnable select = () -> {
+                    if (run.events().size() > 3 && run.selectedEventProperty().get() == null) {
+                        run.selectedEventProperty().set(run.events().get(3));
+                    }
+                };
+                run.events().addListener((javafx.collections.ListChangeListener<Object>) c -> select.run());
+                select.run();
             });
             later.play();
         }

@@ -1,14 +1,11 @@
 package dev.flightdeck.console.view;
 
-import atlantafx.base.theme.PrimerLight;
 import dev.flightdeck.client.RunEventInfo;
-import dev.flightdeck.console.concurrent.FxUiExecutor;
 import dev.flightdeck.console.testing.FakeDaemon;
+import dev.flightdeck.console.testing.FakeDaemonConsole;
 import dev.flightdeck.console.viewmodel.ConsoleViewModel;
 import dev.flightdeck.console.viewmodel.RunRow;
-import dev.flightdeck.console.viewmodel.UserPrompts;
 import dev.flightdeck.proto.v1.RunStatus;
-import javafx.application.Application;
 import javafx.scene.control.ListView;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextArea;
@@ -21,8 +18,6 @@ import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
@@ -32,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(ApplicationExtension.class)
 class ConsoleWindowFakeDaemonTest {
     private FakeDaemon daemon;
-    private FxUiExecutor executor;
+    private FakeDaemonConsole window;
     private ConsoleViewModel console;
 
     @Start
@@ -43,21 +38,13 @@ class ConsoleWindowFakeDaemonTest {
         daemon.appendEvent(FakeDaemon.event("run-newer", 1));
         daemon.appendEvent(FakeDaemon.event("run-newer", 2));
         daemon.addBundle("support-refund");
-        Application.setUserAgentStylesheet(new PrimerLight().getUserAgentStylesheet());
-        executor = new FxUiExecutor(2, 32);
-        console = new ConsoleViewModel(executor, daemon.locator(), UserPrompts.answering(true), Clock.systemUTC(),
-                Duration.ofSeconds(10), false);
-        ConsoleWindow window = new ConsoleWindow(console, Clock.systemUTC());
-        stage.setScene(window.createScene(1280, 800));
-        stage.show();
-        console.start(false);
+        window = FakeDaemonConsole.open(stage, daemon);
+        console = window.console();
     }
 
     @AfterEach
     void tearDown() {
-        console.close();
-        executor.close();
-        daemon.close();
+        window.close();
     }
 
     @Test

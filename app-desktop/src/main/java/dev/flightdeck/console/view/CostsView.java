@@ -1,0 +1,395 @@
+package dev.flightdeck.console.view;
+
+import atlantafx.base.controls.Message;
+import atlantafx.base.theme.Styles;
+import atlantafx.base.theme.Tweaks;
+import dev.flightdeck.client.CostDimension;
+import dev.flightdeck.client.CostlyRunInfo;
+import dev.flightdeck.client.RunState;
+import dev.flightdeck.console.viewmodel.ConsoleViewModel;
+import dev.flightdeck.console.viewmodel.CostSnapshot;
+import dev.flightdeck.console.viewmodel.CostsViewModel;
+import dev.flightdeck.console.viewmodel.Formats;
+import javafx.animation.PauseTransition;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ListChangeListener;
+import javafx.collections.ObservableList;
+import javafx.geometry.Pos;
+import javafx.scene.control.Button;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.DatePicker;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ProgressIndicator;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.ColumnConstraints;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.RowConstraints;
+import javafx.scene.layout.VBox;
+import javafx.stage.FileChooser;
+import javafx.util.Duration;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.fx.ChartViewer;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The Costs screen: range and filters, totals, five charts (spend over time by model, spend by
+ * tenant and by bundle version, latency percentiles, tokens in and out) and the most expensive
+ * runs. Binds to {@link CostsViewModel}; draws each new snapshot with one redraw per chart.
+ */
+public final class CostsView extends BorderPane {
+    private final CostsViewModel vm;
+    private final JFreeChart spend = CostCharts.spendOverTime();
+    private final JFreeChart byTenant = CostCharts.spendBy("Spend by tenant", CostCharts.PALETTE[0]);
+    private final JFreeChart byVersion = CostCharts.spendBy("Spend by bundle version", CostCharts.PALETTE[3]);
+    private final JFreeChart latency = CostCharts.latency();
+    private final JFreeChart tokens = CostCharts.tokens();
+    private final java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
+    /** Runs one chart step; the benchmark wraps it to time each chart. */
+    java.util.function.Consumer<Runnable> runStep = Runnable::run;
+    /** Runs one pending chart update per pulse, then stops. */
+    private final javafx.animation.AnimationTimer drawer = new javafx.animation.AnimationTimer() {
+        @Override
+        public void handle(long now) {
+            Runnable step = pending.poll();
+            if (step == null) {
+                stop();
+            } else {
+                runStep.accept(step);
+            }
+        }
+    };
+
+    CostsView(ConsoleViewModel console) {
+        this(console.costs(), run -> console.openRun(run.runId()));
+    }
+
+    /** The screen on its own (the dashboard benchmark drives it without a window). */
+    public CostsView(CostsViewModel vm, java.util.function.Consumer<CostlyRunInfo> openRun) {
+        this.vm = vm;
+        getStyleClass().add("costs-view");
+        setTop(new VBox(8, toolbar(), errorBanner(), totals()));
+        getTop().getStyleClass().add("costs-header");
+        // Charts take what the table leaves: the table shows about six runs and scrolls.
+        GridPane grid = chartGrid();
+        VBox.setVgrow(grid, Priority.ALWAYS);
+        setCenter(new VBox(grid, table(openRun)));
+        vm.snapshotProperty().addListener((obs, old, s) -> show(s));
+        show(vm.snapshotProperty().get());
+    }
+
+    /** The charts, in reading order (for tests and the benchmark). */
+    public List<JFreeChart> charts() {
+        return List.of(spend, byTenant, byVersion, latency, tokens);
+    }
+
+    /**
+     * Draws a snapshot, one chart per pulse: each chart gets its new dataset with notifications
+     * held, then redraws once. Drawing all five in one go holds the FX thread too long for large
+     * ranges (docs/benchmarks.md). A newer snapshot replaces the steps not yet drawn.
+     */
+    void show(CostSnapshot s) {
+        if (s.request() == null) {
+            return;
+        }
+        java.time.Duration bucket = s.request().bucket() == CostDimension.HOUR
+                ? java.time.Duration.ofHours(1) : java.time.Duration.ofDays(1);
+        java.time.Instant from = s.buckets().isEmpty() ? s.request().from() : s.buckets().get(0);
+        // To the end of the last bucket: the current, partial hour or day is drawn whole, not as a sliver.
+        java.time.Instant to = s.buckets().isEmpty() ? s.request().to() : s.buckets().get(s.buckets().size() - 1).plus(bucket);
+        pending.clear();
+        pending.add(() -> redraw(spend, c -> {
+            c.getXYPlot().setDataset(CostCharts.stacked(s.spendByModel(), bucket));
+            CostCharts.timeRange(c, from, to);
+            CostCharts.unpricedNote(c, s.unpricedModels());
+            int bin = CostCharts.binSize(s.buckets().size());
+            if (bin > 1) {
+                c.getXYPlot().getDomainAxis().setLabel("bars of " + bin + (bucket.toHours() == 1 ? " hours" : " days")
+                        + " (UTC)");
+            }
+        }));
+        pending.add(() -> redraw(byTenant, c -> c.getCategoryPlot().setDataset(
+                CostCharts.bars(s.spendByTenant(), 8, t -> t.isEmpty() ? "(none)" : t))));
+        pending.add(() -> redraw(latency, c -> {
+            c.getXYPlot().setDataset(CostCharts.lines(s.latency(), bucket));
+            CostCharts.timeRange(c, from, to);
+        }));
+        pending.add(() -> redraw(tokens, c -> {
+            c.getXYPlot().setDataset(CostCharts.lines(s.tokens(), bucket));
+            CostCharts.timeRange(c, from, to);
+        }));
+        pending.add(() -> redraw(byVersion, c -> c.getCategoryPlot().setDataset(
+                CostCharts.bars(s.spendByVersion(), 8, CostsView::shortVersion))));
+        drawer.start();
+    }
+
+    /** True while charts of the last snapshot are still to be drawn. */
+    boolean drawing() {
+        return !pending.isEmpty();
+    }
+
+    private static void redraw(JFreeChart chart, java.util.function.Consumer<JFreeChart> change) {
+        chart.setNotify(false);
+        change.accept(chart);
+        CostCharts.axesIfData(chart);
+        chart.setNotify(true);
+    }
+
+    private HBox toolbar() {
+        Label title = new Label("Costs");
+        title.getStyleClass().add("screen-title");
+
+        ComboBox<CostsViewModel.Range> range = new ComboBox<>(FXCollections.observableArrayList(
+                CostsViewModel.Range.values()));
+        range.setId("costRange");
+        range.setCellFactory(l -> cell(CostsViewModel.Range::label, ""));
+        range.setButtonCell(cell(CostsViewModel.Range::label, ""));
+        range.valueProperty().bindBidirectional(vm.rangeProperty());
+
+        DatePicker from = new DatePicker();
+        from.setId("costFrom");
+        from.valueProperty().bindBidirectional(vm.customFromProperty());
+        DatePicker to = new DatePicker();
+        to.setId("costTo");
+        to.valueProperty().bindBidirectional(vm.customToProperty());
+        for (DatePicker p : List.of(from, to)) {
+            p.setPrefWidth(130);
+        }
+        Label dash = new Label("to");
+        Label utc = new Label("UTC");
+        utc.getStyleClass().add("muted");
+        HBox custom = new HBox(6, from, dash, to, utc);
+        custom.setAlignment(Pos.CENTER_LEFT);
+        custom.visibleProperty().bind(vm.rangeProperty().isEqualTo(CostsViewModel.Range.CUSTOM));
+        custom.managedProperty().bind(custom.visibleProperty());
+
+        ComboBox<String> tenant = filter("costTenant", vm.tenants(), "All tenants", vm.tenantProperty());
+        ComboBox<String> bundle = filter("costBundle", vm.bundles(), "All bundles", vm.bundleProperty());
+        ComboBox<String> model = filter("costModel", vm.models(), "All models", vm.modelProperty());
+
+        ProgressIndicator progress = new ProgressIndicator();
+        progress.setId("costsProgress");
+        progress.setPrefSize(16, 16);
+        progress.setMaxSize(16, 16);
+        progress.setVisible(false);
+        // Only queries that take a while show progress: the periodic refresh must not flicker.
+        PauseTransition slow = new PauseTransition(Duration.millis(300));
+        slow.setOnFinished(e -> progress.setVisible(true));
+        vm.loadingProperty().addListener((obs, old, loading) -> {
+            if (loading) {
+                slow.playFromStart();
+            } else {
+                slow.stop();
+                progress.setVisible(false);
+            }
+        });
+        Button refresh = new Button("Refresh");
+        refresh.getStyleClass().add(Styles.FLAT);
+        refresh.setOnAction(e -> vm.refresh());
+
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox bar = new HBox(8, title, range, custom, tenant, bundle, model, spacer, progress, refresh);
+        bar.setAlignment(Pos.CENTER_LEFT);
+        return bar;
+    }
+
+    private Message errorBanner() {
+        Message error = new Message("Costs", "");
+        error.setId("costsError");
+        error.getStyleClass().add(Styles.DANGER);
+        error.descriptionProperty().bind(vm.errorProperty());
+        error.visibleProperty().bind(vm.errorProperty().isNotEmpty());
+        error.managedProperty().bind(error.visibleProperty());
+        return error;
+    }
+
+    private HBox totals() {
+        Label unpriced = new Label();
+        unpriced.setId("costUnpriced");
+        unpriced.getStyleClass().addAll(Styles.TEXT_SMALL, Styles.WARNING);
+        unpriced.textProperty().bind(vm.unpricedProperty());
+        Label status = new Label();
+        status.setId("costStatus");
+        status.getStyleClass().addAll("muted", Styles.TEXT_SMALL);
+        status.textProperty().bind(vm.statusProperty());
+        VBox notes = new VBox(2, unpriced, status);
+        notes.setAlignment(Pos.CENTER_RIGHT);
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox box = new HBox(28, total("Spend", "costSpend", vm.spendProperty()),
+                total("Model calls", "costCalls", vm.callsProperty()),
+                total("Tokens", "costTokens", vm.tokensProperty()),
+                total("p95 latency", "costP95", vm.p95Property()), spacer, notes);
+        box.setAlignment(Pos.CENTER_LEFT);
+        box.getStyleClass().add("cost-totals");
+        return box;
+    }
+
+    private static VBox total(String name, String id, ReadOnlyStringProperty text) {
+        Label value = RunView.value(id);
+        value.getStyleClass().add("total-value");
+        value.textProperty().bind(text);
+        return RunView.fact(name, value);
+    }
+
+    private GridPane chartGrid() {
+        GridPane grid = new GridPane();
+        grid.setId("costCharts");
+        grid.setHgap(8);
+        grid.setVgap(8);
+        grid.getStyleClass().add("cost-charts");
+        grid.add(viewer(spend, "spendChart"), 0, 0, 2, 1);
+        grid.add(viewer(byTenant, "tenantChart"), 2, 0);
+        grid.add(viewer(latency, "latencyChart"), 0, 1);
+        grid.add(viewer(tokens, "tokensChart"), 1, 1);
+        grid.add(viewer(byVersion, "versionChart"), 2, 1);
+        for (int i = 0; i < 3; i++) {
+            ColumnConstraints c = new ColumnConstraints();
+            c.setPercentWidth(100 / 3.0);
+            c.setHgrow(Priority.ALWAYS);
+            grid.getColumnConstraints().add(c);
+        }
+        for (int i = 0; i < 2; i++) {
+            RowConstraints r = new RowConstraints();
+            r.setPercentHeight(50);
+            r.setVgrow(Priority.ALWAYS);
+            grid.getRowConstraints().add(r);
+        }
+        grid.setMinHeight(0);
+        grid.setPrefHeight(460);
+        return grid;
+    }
+
+    private static ChartViewer viewer(JFreeChart chart, String id) {
+        ChartViewer v = new ChartViewer(chart);
+        v.setId(id);
+        v.setMinSize(0, 0);
+        v.setPrefSize(300, 200);
+        v.getStyleClass().add("chart");
+        return v;
+    }
+
+    private VBox table(java.util.function.Consumer<CostlyRunInfo> openRun) {
+        Label title = new Label("Most expensive runs");
+        title.getStyleClass().add("details-title");
+        Label hint = new Label("Double-click a run to open it.");
+        hint.getStyleClass().addAll("muted", Styles.TEXT_SMALL);
+        Button export = new Button("Export CSV…");
+        export.setId("exportCsvButton");
+        export.getStyleClass().add(Styles.SMALL);
+        export.disableProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.topRuns()));
+        export.setOnAction(e -> exportCsv());
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox bar = new HBox(10, title, hint, spacer, export);
+        bar.setAlignment(Pos.CENTER_LEFT);
+
+        TableView<CostlyRunInfo> table = new TableView<>(vm.topRuns());
+        table.setId("topRunsTable");
+        table.getStyleClass().addAll(Styles.STRIPED, Tweaks.EDGE_TO_EDGE, Styles.DENSE);
+        table.setFixedCellSize(30);
+        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        Label empty = new Label("No model calls in this range");
+        empty.getStyleClass().add("empty-state");
+        table.setPlaceholder(empty);
+
+        TableColumn<CostlyRunInfo, RunState> status = new TableColumn<>("Status");
+        status.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue().state()));
+        status.setCellFactory(c -> StatusBadge.tableCell());
+        status.setPrefWidth(140);
+        TableColumn<CostlyRunInfo, String> cost = text("Cost", r -> Formats.costSoFar(r.usage()), 150, true);
+        cost.setId("topRunCost");
+        List<TableColumn<CostlyRunInfo, ?>> columns = new ArrayList<>(List.of(
+                text("Run", CostlyRunInfo::runId, 190, false),
+                text("Tenant", r -> r.tenant().isEmpty() ? "—" : r.tenant(), 110, false),
+                text("Bundle", r -> r.bundleName() + " @ " + RunsView.shortId(r.bundleVersion()), 210, false),
+                status,
+                text("Calls", r -> Formats.count(r.calls()), 70, true),
+                text("Tokens", r -> Formats.count(r.usage().totalTokens()), 90, true),
+                cost));
+        columns.get(0).getStyleClass().add("mono");
+        columns.forEach(c -> c.setSortable(false));
+        table.getColumns().setAll(columns);
+        OpenOnActivate.install(table, openRun);
+        VBox.setVgrow(table, Priority.ALWAYS);
+        VBox box = new VBox(6, bar, table);
+        box.getStyleClass().add("cost-table");
+        box.setMinHeight(150);
+        box.setPrefHeight(250);
+        return box;
+    }
+
+    private void exportCsv() {
+        FileChooser chooser = new FileChooser();
+        chooser.setTitle("Export the most expensive runs");
+        chooser.setInitialFileName("flightdeck-top-runs.csv");
+        chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter("CSV files", "*.csv"));
+        File file = chooser.showSaveDialog(getScene() == null ? null : getScene().getWindow());
+        if (file != null) {
+            vm.exportTopRuns(file.toPath());
+        }
+    }
+
+    private static TableColumn<CostlyRunInfo, String> text(String name, Function<CostlyRunInfo, String> f, double width,
+                                                           boolean right) {
+        TableColumn<CostlyRunInfo, String> col = new TableColumn<>(name);
+        col.setCellValueFactory(c -> new SimpleStringProperty(f.apply(c.getValue())));
+        col.setPrefWidth(width);
+        if (right) {
+            col.setStyle("-fx-alignment: center-right;");
+        }
+        return col;
+    }
+
+    private static ComboBox<String> filter(String id, ObservableList<String> choices, String all,
+                                           javafx.beans.property.ObjectProperty<String> value) {
+        ObservableList<String> items = FXCollections.observableArrayList((String) null);
+        // Choices only grow: insert the new ones in place (replacing the list would clear the selection).
+        Runnable sync = () -> {
+            for (int i = 0; i < choices.size(); i++) {
+                if (!items.contains(choices.get(i))) {
+                    items.add(Math.min(i + 1, items.size()), choices.get(i));
+                }
+            }
+        };
+        sync.run();
+        choices.addListener((ListChangeListener<String>) c -> sync.run());
+        ComboBox<String> box = new ComboBox<>(items);
+        box.setId(id);
+        box.setPromptText(all);
+        box.setCellFactory(l -> cell(s -> s, all));
+        box.setButtonCell(cell(s -> s, all));
+        box.setPrefWidth(170);
+        box.valueProperty().bindBidirectional(value);
+        return box;
+    }
+
+    private static <T> ListCell<T> cell(Function<T, String> label, String none) {
+        return new ListCell<>() {
+            @Override
+            protected void updateItem(T item, boolean empty) {
+                super.updateItem(item, empty);
+                setText(empty ? null : item == null ? none : label.apply(item));
+            }
+        };
+    }
+
+    /** "support-refund@3f2a9c…" → "support-refund@3f2a9c1d". */
+    private static String shortVersion(String key) {
+        int at = key.lastIndexOf('@');
+        return at < 0 ? key : key.substring(0, at + 1) + RunsView.shortId(key.substring(at + 1));
+    }
+}
