@@ -297,7 +297,10 @@ public final class DurabilityBench {
             Set<String> resumed = ConcurrentHashMap.newKeySet();
             long[] allResumedAt = {0};
             long t0 = System.nanoTime();
-            DaemonAssembly daemon = new DaemonAssembly(DaemonSettings.defaults(dir, "t", "bench"),
+            // Limits high enough for every interrupted run to be in progress at once, so the figure
+            // is the daemon's resume path, not the default limit of 4 runs at a time.
+            DaemonAssembly daemon = new DaemonAssembly(DaemonSettings.defaults(dir, "t", "bench")
+                    .withRunWorkers(n + 1).withMaxRunsPerTenant(n + 1),
                     InProcessServerBuilder.forName("resume-" + System.nanoTime()), Clock.systemUTC());
             try {
                 daemon.start();
