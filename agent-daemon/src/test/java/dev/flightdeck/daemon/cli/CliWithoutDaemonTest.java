@@ -32,7 +32,9 @@ class CliWithoutDaemonTest {
                 List.of("cancel", "run-1", "--reason", "test"),
                 List.of("bundle", "list"),
                 List.of("bundle", "show", "support-refund"),
-                List.of("prune", "--older-than", "30d", "--dry-run"));
+                List.of("prune", "--older-than", "30d", "--dry-run"),
+                List.of("costs", "--by", "tenant,day"),
+                List.of("costs", "top"));
         for (List<String> command : commands) {
             String[] args = concat(command, "--data-dir", dir.toString());
             Cli.Result r = Cli.run(args);
@@ -150,6 +152,20 @@ class CliWithoutDaemonTest {
             assertThat(r.err()).isEqualTo("flightdeck: --older-than: expected a positive age such as 30d, 12h, 90m or "
                     + "3600s, got \"" + age + "\"" + System.lineSeparator());
         }
+    }
+
+    @Test
+    void costsRejectsAnUnknownDimensionOrAgeBeforeLookingForADaemon() {
+        Cli.Result dim = Cli.run("costs", "--by", "tenant,colour", "--data-dir", dir.toString());
+        assertThat(dim.exitCode()).as("%s", dim).isEqualTo(ExitCodes.USAGE);
+        assertThat(dim.err()).isEqualTo("flightdeck: --by: unknown dimension \"colour\"; expected tenant, bundle, "
+                + "version, provider, model, day or hour" + System.lineSeparator());
+        Cli.Result age = Cli.run("costs", "top", "--since", "a week", "--data-dir", dir.toString());
+        assertThat(age.exitCode()).as("%s", age).isEqualTo(ExitCodes.USAGE);
+        assertThat(age.err()).isEqualTo("flightdeck: --since: expected a positive age such as 30d, 12h, 90m or "
+                + "3600s, got \"a week\"" + System.lineSeparator());
+        assertUsageError(Cli.run("costs", "top", "--limit", "501", "--data-dir", dir.toString()),
+                "--limit must be 1 to 500, not 501", "flightdeck costs top --help");
     }
 
     @Test
