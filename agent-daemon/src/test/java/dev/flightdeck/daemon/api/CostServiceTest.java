@@ -1,6 +1,8 @@
 package dev.flightdeck.daemon.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Timestamp;
+import dev.flightdeck.client.RunEventInfo;
 import dev.flightdeck.daemon.testing.InProcessDaemon;
 import dev.flightdeck.daemon.testing.TestBundles;
 import dev.flightdeck.proto.v1.CostDimension;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -126,7 +129,8 @@ class CostServiceTest {
         daemon.client().pushBundle(TestBundles.scripted("costed", 5, "allow",
                 TestBundles.lookupTurn("A-1", 5) + TestBundles.textTurn("done", 5)));
         String runId = daemon.client().startRun("costed", "look up A-1", "acme", "").run().runId();
-        daemon.watchToEnd(runId, 0, Duration.ofSeconds(30));
+        List<Long> latencies = daemon.watchToEnd(runId, 0, Duration.ofSeconds(30)).stream()
+                .filter(e -> e.type().equals("model_responded")).map(CostServiceTest::latencyMs).sorted().toList();
         Instant now = Instant.now();
 
         QueryCostResponse r = costs.queryCost(QueryCostRequest.newBuilder().setFrom(ts(now.minusSeconds(3600)))
@@ -140,6 +144,18 @@ class CostServiceTest {
         assertThat(r.getGroups(0).getUsage().getPriced()).isTrue();
         assertThat(r.getGroups(0).getUsage().getInputTokens())
                 .isEqualTo(daemon.client().getRun(runId).usage().inputTokens());
-        assertThat(r.getGroups(0).getLatencyP99Ms()).isGreaterThanOrEqualTo(5);
+        // two calls: p50 is the faster one (nearest rank 1), p95 and p99 the slower one
+        assertThat(latencies).hasSize(2);
+        assertThat(r.getGroups(0).getLatencyP50Ms()).isEqualTo(latencies.get(0));
+        assertThat(r.getGroups(0).getLatencyP95Ms()).isEqualTo(latencies.get(1));
+        assertThat(r.getGroups(0).getLatencyP99Ms()).isEqualTo(latencies.get(1));
+    }
+
+    private static long latencyMs(RunEventInfo e) {
+        try {
+            return new ObjectMapper().readTree(e.canonicalJson()).path("payload").path("latency_ms").asLong();
+        } catch (java.io.IOException ex) {
+            throw new AssertionError(ex);
+        }
     }
 }
