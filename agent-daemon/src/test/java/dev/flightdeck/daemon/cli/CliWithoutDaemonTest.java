@@ -183,6 +183,21 @@ class CliWithoutDaemonTest {
         assertThat(dir.resolve("db")).doesNotExist();
     }
 
+    @Test
+    void aMalformedPricingYamlStopsTheDaemonWithOneLineNamingTheEntryAndField() throws IOException {
+        Files.writeString(dir.resolve("pricing.yaml"), "prices:\n  - {provider: openai, model: gpt-4o, "
+                + "effective_from: 2026-13-01, input_per_million_usd: 2.5, output_per_million_usd: 10}\n");
+
+        Cli.Result r = Cli.run("daemon", "--data-dir", dir.toString());
+
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
+        assertThat(r.err()).isEqualTo(dir.toAbsolutePath().resolve("pricing.yaml") + ": prices[0].effective_from: "
+                + "expected a date like 2025-06-10, got \"2026-13-01\"" + System.lineSeparator());
+        assertThat(r.out()).isEmpty();
+        assertThat(dir.resolve("daemon.json")).doesNotExist();
+        assertThat(dir.resolve("db")).doesNotExist();
+    }
+
     private static String[] concat(List<String> command, String... more) {
         String[] all = new String[command.size() + more.length];
         for (int i = 0; i < command.size(); i++) {
