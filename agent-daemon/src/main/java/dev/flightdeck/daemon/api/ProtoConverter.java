@@ -216,7 +216,7 @@ final class ProtoConverter {
     static Usage usage(dev.flightdeck.daemon.model.Usage u) {
         return Usage.newBuilder().setInputTokens(u.inputTokens()).setCachedInputTokens(u.cachedInputTokens())
                 .setOutputTokens(u.outputTokens()).setReasoningTokens(u.reasoningTokens()).setCostMicros(u.costMicros())
-                .setPriced(u.priced()).build();
+                .setPriced(u.priced()).setCacheWriteTokens(u.cacheWriteTokens()).build();
     }
 
     static ToolCall call(dev.flightdeck.daemon.model.ToolCall c) {

@@ -3,6 +3,7 @@ package dev.flightdeck.daemon.app;
 import dev.flightdeck.daemon.api.ApprovalGrpcService;
 import dev.flightdeck.daemon.api.AuthInterceptor;
 import dev.flightdeck.daemon.api.BundleGrpcService;
+import dev.flightdeck.daemon.api.CostGrpcService;
 import dev.flightdeck.daemon.api.DaemonFacts;
 import dev.flightdeck.daemon.api.DaemonInfoGrpcService;
 import dev.flightdeck.daemon.api.RunGrpcService;
@@ -10,6 +11,7 @@ import dev.flightdeck.daemon.approval.SecretRedactor;
 import dev.flightdeck.daemon.bundle.BundleParser;
 import dev.flightdeck.daemon.bundle.BundleRegistry;
 import dev.flightdeck.daemon.engine.AgentLoop;
+import dev.flightdeck.daemon.engine.CostReports;
 import dev.flightdeck.daemon.engine.ApprovalService;
 import dev.flightdeck.daemon.engine.EventCodec;
 import dev.flightdeck.daemon.engine.EventLog;
@@ -18,12 +20,14 @@ import dev.flightdeck.daemon.engine.RunIds;
 import dev.flightdeck.daemon.engine.RunRetention;
 import dev.flightdeck.daemon.engine.RunScheduler;
 import dev.flightdeck.daemon.engine.RunService;
+import dev.flightdeck.daemon.engine.TenantBudgets;
 import dev.flightdeck.daemon.model.HttpModelCaller;
 import dev.flightdeck.daemon.model.ModelProvider;
 import dev.flightdeck.daemon.model.ModelProviders;
 import dev.flightdeck.daemon.model.ScriptedProvider;
 import dev.flightdeck.daemon.store.ApprovalRepository;
 import dev.flightdeck.daemon.store.BundleRepository;
+import dev.flightdeck.daemon.store.CostRepository;
 import dev.flightdeck.daemon.store.Database;
 import dev.flightdeck.daemon.store.RunEventRepository;
 import dev.flightdeck.daemon.store.RunRepository;
@@ -76,7 +80,7 @@ public final class DaemonAssembly implements AutoCloseable {
 
     /** Everything that needs the migrated database. */
     private record Domain(Database database, BundleRegistry bundles, RunScheduler scheduler, RunService runs,
-                          EventCodec codec, ApprovalService approvals, RunRetention retention) {
+                          EventCodec codec, ApprovalService approvals, RunRetention retention, CostReports costs) {
     }
 
     /** Daily housekeeping (retention); its thread never touches the database while it is closing. */
@@ -119,6 +123,7 @@ public final class DaemonAssembly implements AutoCloseable {
         domainServices.add(new BundleGrpcService(d.bundles(), d.codec()));
         domainServices.add(new ApprovalGrpcService(d.approvals(), d.codec(), rpcExecutor));
         domainServices.add(new DaemonInfoGrpcService(facts));
+        domainServices.add(new CostGrpcService(d.costs()));
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
         d.scheduler().resumeUnfinished();
         if (!d.retention().configuredMaxAge().isZero()) {
@@ -153,15 +158,17 @@ public final class DaemonAssembly implements AutoCloseable {
             ApprovalRepository approvalRows = new ApprovalRepository(database);
             EventLog log = new EventLog(eventRows, approvalRows, codec, feed, clock);
             DaemonConfig config = settings.config();
+            CostRepository costRows = new CostRepository(database);
             AgentLoop loop = new AgentLoop(runRows, eventRows, codec, log, bundles, providers, new ToolExecutor(tools),
-                    config.priceTable(), clock);
+                    config.priceTable(), new TenantBudgets(config.tenantDailyBudgets(), costRows), clock);
             RunScheduler scheduler = new RunScheduler(loop, runRows, settings.runWorkers(),
                     tenant -> config.tenantRunLimits().getOrDefault(tenant, settings.maxRunsPerTenant()));
             RunService runs = new RunService(runRows, eventRows, bundles, scheduler, feed, new RunIds(clock), clock);
             ApprovalService approvals = new ApprovalService(approvalRows, runRows, log, scheduler, feed,
                     SecretRedactor.NONE);
             RunRetention retention = new RunRetention(runRows, clock, Duration.ofDays(config.retentionMaxAgeDays()));
-            return new Domain(database, bundles, scheduler, runs, codec, approvals, retention);
+            return new Domain(database, bundles, scheduler, runs, codec, approvals, retention,
+                    new CostReports(costRows));
         } catch (RuntimeException e) {
             database.close();
             throw e;

@@ -18,7 +18,8 @@ import java.io.PrintWriter;
         description = "Run LLM agents like production software.",
         subcommands = {DaemonCommand.class, StatusCommand.class, DemoCommand.class, RunCommand.class,
                 RunsCommand.class, WatchCommand.class, CancelCommand.class, ApprovalsCommand.class,
-                ApproveCommand.class, RejectCommand.class, BundleCommand.class, PruneCommand.class},
+                ApproveCommand.class, RejectCommand.class, BundleCommand.class, PruneCommand.class,
+                CostsCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success (for run --follow, watch and demo: the run SUCCEEDED)",

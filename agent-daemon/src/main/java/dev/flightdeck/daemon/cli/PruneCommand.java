@@ -34,7 +34,7 @@ final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        long seconds = olderThan == null ? 0 : seconds(olderThan);
+        long seconds = olderThan == null ? 0 : seconds("--older-than", olderThan);
         PrintWriter out = spec.commandLine().getOut();
         try (DaemonClient client = dataDir.connect()) {
             PruneResult r = client.pruneRuns(seconds, dryRun);
@@ -49,11 +49,11 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    /** "30d" -> seconds; anything else is a usage error naming the option. */
-    static long seconds(String age) {
+    /** "30d" -> seconds; anything else is a usage error naming {@code option}. */
+    static long seconds(String option, String age) {
         Matcher m = AGE.matcher(age.trim());
         if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-            throw new CliException("--older-than: expected a positive age such as 30d, 12h, 90m or 3600s, got \""
+            throw new CliException(option + ": expected a positive age such as 30d, 12h, 90m or 3600s, got \""
                     + age + "\"", ExitCodes.USAGE);
         }
         long n = Long.parseLong(m.group(1));

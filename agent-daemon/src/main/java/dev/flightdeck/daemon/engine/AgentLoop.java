@@ -76,6 +76,7 @@ public final class AgentLoop {
     private final ModelProviders providers;
     private final ToolExecutor tools;
     private final PriceTable prices;
+    private final TenantBudgets budgets;
     private final Clock clock;
 
     public AgentLoop(RunRepository runs, RunEventRepository events, EventCodec codec, EventLog log,
@@ -90,7 +91,19 @@ public final class AgentLoop {
     public AgentLoop(RunRepository runs, RunEventRepository events, EventCodec codec, EventLog log,
                      BundleRegistry bundles, ModelProviders providers, ToolExecutor tools, PriceTable prices,
                      Clock clock) {
+        this(runs, events, codec, log, bundles, providers, tools, prices, TenantBudgets.NONE, clock);
+    }
+
+    /**
+     * @param prices  model prices, for the cost of each call and the cost guardrails
+     * @param budgets per-tenant daily budgets, checked before each model call
+     * @param clock   for the {@code max_wall_time_seconds} guardrail and the UTC day of a budget
+     */
+    public AgentLoop(RunRepository runs, RunEventRepository events, EventCodec codec, EventLog log,
+                     BundleRegistry bundles, ModelProviders providers, ToolExecutor tools, PriceTable prices,
+                     TenantBudgets budgets, Clock clock) {
         this.prices = prices;
+        this.budgets = budgets;
         this.clock = clock;
         this.runs = runs;
         this.events = events;
@@ -233,54 +246,113 @@ public final class AgentLoop {
             return true;
         }
 
-        /** Before a model call: its worst case must fit in what is left of max_tokens and max_cost_usd. */
+        /**
+         * Before a model call: its worst case must fit in what is left of max_tokens and
+         * max_cost_usd, and in what is left of the tenant's daily budget. The worst case is that of
+         * the dearest model of the chain (primary and fallbacks), since any of them may answer.
+         */
         private boolean beforeCallTripped() {
             long maxTokens = spec.limits().maxTokens();
             long maxCost = spec.limits().maxCostMicros();
-            if (maxTokens <= 0 && maxCost <= 0) {
+            var dailyBudget = budgets.dailyLimit(run.tenant());
+            if (maxTokens <= 0 && maxCost <= 0 && dailyBudget.isEmpty()) {
                 return false;
             }
             List<ChatMessage> conversation = new java.util.ArrayList<>(progress.sentConversation());
             conversation.addAll(newMessages());
-            CallEstimate next = CallEstimate.of(conversation, spec.tools(), spec.model().parametersJson());
+            WorstCase worst = worstCase(conversation);
             int call = progress.steps() + 1;
-            String worst = next.worstCaseTokens() + " tokens (about " + next.inputTokens() + " input + "
-                    + next.maxOutputTokens() + " max output)";
             if (maxTokens > 0) {
                 long spent = run.usage().totalTokens();
-                if (spent + next.worstCaseTokens() > maxTokens) {
+                if (spent + worst.tokens.worstCaseTokens() > maxTokens) {
                     trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, maxTokens + " tokens",
-                            (spent + next.worstCaseTokens()) + " tokens (" + spent + " spent + " + next.worstCaseTokens()
-                                    + " worst case of the next call)",
-                            "stopped before model call " + call + ": it could use " + worst + " on top of the "
+                            (spent + worst.tokens.worstCaseTokens()) + " tokens (" + spent + " spent + "
+                                    + worst.tokens.worstCaseTokens() + " worst case of the next call)",
+                            "stopped before model call " + call + ": it could use " + worst.tokensText() + " on top of the "
                                     + spent + " tokens spent, more than max_tokens = " + maxTokens);
                     return true;
                 }
             }
             if (maxCost > 0) {
-                String provider = spec.model().provider();
-                String model = spec.model().model();
-                var price = prices.find(provider, model);
-                if (price.isEmpty() || !run.usage().priced()) {
+                if (worst.unpriced != null || !run.usage().priced()) {
+                    String model = worst.unpriced != null ? worst.unpriced : spec.model().provider() + "/"
+                            + spec.model().model();
                     trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, usd(maxCost), "unpriced",
-                            "stopped before model call " + call + ": model " + provider + "/" + model
-                                    + " is unpriced (no entry in the daemon.yaml price table), so its cost cannot be"
-                                    + " kept within max_cost_usd = " + usd(maxCost));
+                            "stopped before model call " + call + ": model " + model + " is unpriced (no entry in "
+                                    + "the pricing catalog, pricing.yaml or the daemon.yaml price table), so its cost "
+                                    + "cannot be kept within max_cost_usd = " + usd(maxCost));
                     return true;
                 }
                 long spent = run.usage().costMicros();
-                long worstCost = price.get().costMicros(next.inputTokens(), 0, next.maxOutputTokens());
-                if (worstCost > Long.MAX_VALUE - spent || spent + worstCost > maxCost) {
+                if (worst.micros > Long.MAX_VALUE - spent || spent + worst.micros > maxCost) {
                     trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, usd(maxCost),
-                            usd(spent + worstCost) + " (" + usd(spent) + " spent + " + usd(worstCost)
+                            usd(spent + worst.micros) + " (" + usd(spent) + " spent + " + usd(worst.micros)
                                     + " worst case of the next call)",
-                            "stopped before model call " + call + ": it could cost " + usd(worstCost) + " (" + worst
-                                    + ") on top of the " + usd(spent) + " spent, more than max_cost_usd = "
-                                    + usd(maxCost));
+                            "stopped before model call " + call + ": it could cost " + usd(worst.micros) + " ("
+                                    + worst.tokensText() + ") on top of the " + usd(spent)
+                                    + " spent, more than max_cost_usd = " + usd(maxCost));
                     return true;
                 }
             }
+            if (dailyBudget.isPresent()) {
+                return tenantBudgetTripped(dailyBudget.getAsLong(), worst, call);
+            }
             return false;
+        }
+
+        /** The tenant's spend today plus the next call's worst case must stay within its daily budget. */
+        private boolean tenantBudgetTripped(long budget, WorstCase worst, int call) {
+            String tenant = run.tenant();
+            java.time.Instant now = clock.instant();
+            String day = java.time.LocalDate.ofInstant(now, java.time.ZoneOffset.UTC).toString();
+            String limit = "tenant " + tenant + " daily budget " + usd(budget);
+            String setting = "tenants." + tenant + ".daily_budget_usd";
+            if (worst.unpriced != null) {
+                trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, limit, "unpriced",
+                        "stopped before model call " + call + ": model " + worst.unpriced + " is unpriced, so its "
+                                + "cost cannot be kept within the daily budget of tenant \"" + tenant + "\" ("
+                                + setting + " = " + usd(budget) + ")");
+                return true;
+            }
+            long spent = budgets.spentToday(tenant, now).costMicros();
+            if (worst.micros > Long.MAX_VALUE - spent || spent + worst.micros > budget) {
+                trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, limit,
+                        usd(spent + worst.micros) + " (" + usd(spent) + " spent today + " + usd(worst.micros)
+                                + " worst case of the next call)",
+                        "stopped before model call " + call + ": tenant \"" + tenant + "\" has spent " + usd(spent)
+                                + " today (UTC " + day + ") and the call could cost " + usd(worst.micros) + " ("
+                                + worst.tokensText() + "), more than its daily budget of " + usd(budget) + " ("
+                                + setting + ")");
+                return true;
+            }
+            return false;
+        }
+
+        /**
+         * The worst case of the next call over the model chain: the most tokens and the highest
+         * cost any model of the chain could use, or the first unpriced model.
+         */
+        private WorstCase worstCase(List<ChatMessage> conversation) {
+            List<dev.flightdeck.daemon.bundle.ModelSpec> chain = new java.util.ArrayList<>();
+            chain.add(spec.model());
+            chain.addAll(spec.model().fallbacks());
+            java.time.Instant now = clock.instant();
+            CallEstimate most = null;
+            long micros = 0;
+            String unpriced = null;
+            for (var m : chain) {
+                CallEstimate e = CallEstimate.of(m.provider(), m.model(), conversation, spec.tools(), m.parametersJson());
+                if (most == null || e.worstCaseTokens() > most.worstCaseTokens()) {
+                    most = e;
+                }
+                var price = prices.find(m.provider(), m.model(), now);
+                if (price.isEmpty()) {
+                    unpriced = unpriced == null ? m.provider() + "/" + m.model() : unpriced;
+                } else {
+                    micros = Math.max(micros, price.get().worstCaseMicros(e.inputTokens(), e.maxOutputTokens()));
+                }
+            }
+            return new WorstCase(most, micros, unpriced);
         }
 
         /**
@@ -385,7 +457,7 @@ public final class AgentLoop {
             }
             // Priced by the provider and model that actually answered (a fallback may have served the call).
             String answeredBy = reply.provider().isEmpty() ? spec.model().provider() : reply.provider();
-            Usage usage = prices.price(answeredBy, reply.model(), reply.usage());
+            Usage usage = prices.price(answeredBy, reply.model(), clock.instant(), reply.usage());
             append(progress.steps(), new EventPayload.ModelResponded(answeredBy, reply.model(),
                     reply.message(), reply.finishReason(), usage, reply.latencyMs(), reply.attempts()));
             return false;
@@ -550,6 +622,20 @@ public final class AgentLoop {
         private void append(int step, EventPayload payload, ApprovalWrite approvalWrite) {
             run = log.append(run, step, payload, approvalWrite).run();
             progress.apply(payload);
+        }
+    }
+
+    /**
+     * The worst case of the next model call over a bundle's model chain.
+     *
+     * @param tokens   the estimate with the most tokens
+     * @param micros   the highest worst-case cost among the priced models
+     * @param unpriced the first model of the chain with no price ("provider/model"), or null
+     */
+    private record WorstCase(CallEstimate tokens, long micros, String unpriced) {
+        String tokensText() {
+            return tokens.worstCaseTokens() + " tokens (about " + tokens.inputTokens() + " input + "
+                    + tokens.maxOutputTokens() + " max output)";
         }
     }
 

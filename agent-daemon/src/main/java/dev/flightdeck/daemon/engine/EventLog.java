@@ -3,6 +3,7 @@ package dev.flightdeck.daemon.engine;
 import dev.flightdeck.client.HashChain;
 import dev.flightdeck.daemon.approval.ApprovalRecord;
 import dev.flightdeck.daemon.approval.ApprovalWrite;
+import dev.flightdeck.daemon.cost.ModelCall;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.store.ApprovalRepository;
@@ -17,8 +18,8 @@ import java.util.Objects;
 
 /**
  * The single writer path of run history. Appends an event with the next gap-free sequence and
- * its hash-chain fields, updates the run row in the same transaction, and only after the commit
- * tells live watchers. The database rejects a second writer racing on the same run.
+ * its hash-chain fields, updates the run row (and, for a model answer, writes its accounting row)
+ * in the same transaction, and only after the commit tells live watchers. The database rejects a second writer racing on the same run.
  */
 public final class EventLog {
     private final RunEventRepository events;
@@ -79,7 +80,11 @@ public final class EventLog {
                         + " before a decision", at));
             }
         }
-        events.append(event, updated, writes);
+        ModelCall call = payload instanceof EventPayload.ModelResponded r
+                ? new ModelCall(run.runId(), sequence, run.tenant(), run.bundleName(), run.bundleVersion(), r.provider(),
+                r.model(), at, r.latencyMs(), r.usage())
+                : null;
+        events.append(event, updated, writes, call);
         feed.eventCommitted(event);
         if (approvals != null) {
             if (approvalWrite instanceof ApprovalWrite.Insert i) {

@@ -149,16 +149,16 @@ final class AnthropicWire implements WireFormat {
     }
 
     /**
-     * {@code input_tokens} excludes cache reads and cache writes: cache writes
-     * ({@code cache_creation_input_tokens}) count as input, cache reads
-     * ({@code cache_read_input_tokens}) as cached input.
+     * {@code input_tokens} excludes cache reads and cache writes, which are billed at their own
+     * prices: cache writes ({@code cache_creation_input_tokens}) are cache-write tokens, cache reads
+     * ({@code cache_read_input_tokens}) cached input.
      */
     static Usage usage(JsonNode u) {
         if (!u.isObject()) {
             return null;
         }
-        long input = u.path("input_tokens").asLong(0) + u.path("cache_creation_input_tokens").asLong(0);
-        return new Usage(input, u.path("cache_read_input_tokens").asLong(0), u.path("output_tokens").asLong(0), 0, 0, false);
+        return new Usage(u.path("input_tokens").asLong(0), u.path("cache_read_input_tokens").asLong(0),
+                u.path("output_tokens").asLong(0), 0, 0, false, u.path("cache_creation_input_tokens").asLong(0));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.flightdeck.daemon.store;
 
 import dev.flightdeck.daemon.approval.ApprovalWrite;
+import dev.flightdeck.daemon.cost.ModelCall;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
 
@@ -32,6 +33,15 @@ public final class RunEventRepository {
      * transaction: an approval and its decision are never out of step with the run's history.
      */
     public void append(RunEventRecord event, RunRecord updatedRun, List<ApprovalWrite> approvalWrites) {
+        append(event, updatedRun, approvalWrites, null);
+    }
+
+    /**
+     * As {@link #append(RunEventRecord, RunRecord, List)}, and inserts {@code modelCall} (may be
+     * null), the accounting row of a {@code model_responded} event, in the same transaction.
+     */
+    public void append(RunEventRecord event, RunRecord updatedRun, List<ApprovalWrite> approvalWrites,
+                       ModelCall modelCall) {
         db.inTransaction(c -> {
             RunRepository.updateProjection(c, updatedRun, event.sequence() - 1);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_events (run_id, sequence, step, occurred_at, "
@@ -49,6 +59,9 @@ public final class RunEventRepository {
             }
             for (ApprovalWrite w : approvalWrites) {
                 ApprovalRepository.apply(c, w);
+            }
+            if (modelCall != null) {
+                CostRepository.insert(c, modelCall);
             }
             return null;
         });

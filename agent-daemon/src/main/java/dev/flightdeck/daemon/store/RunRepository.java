@@ -20,7 +20,7 @@ public final class RunRepository {
     static final String COLUMNS = "run_id, bundle_name, bundle_version, tenant, input, idempotency_key, status, "
             + "terminal_reason, status_message, output, created_at, started_at, finished_at, step_count, "
             + "last_sequence, last_hash, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, "
-            + "cost_micros, priced";
+            + "cost_micros, priced, cache_write_tokens";
     private final Database db;
 
     public RunRepository(Database db) {
@@ -35,7 +35,7 @@ public final class RunRepository {
     public void insert(RunRecord run) {
         db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (" + COLUMNS
-                    + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                    + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
                 ps.setString(1, run.runId());
                 ps.setString(2, run.bundleName());
                 ps.setString(3, run.bundleVersion());
@@ -185,8 +185,8 @@ public final class RunRepository {
     }
 
     /**
-     * Deletes a terminal run that finished before {@code cutoff}, with all its events and its
-     * (decided or closed) approvals, in one transaction. A run that is not (or no longer) terminal and old enough is left alone.
+     * Deletes a terminal run that finished before {@code cutoff}, with all its events, its
+     * accounting rows (model_calls) and its (decided or closed) approvals, in one transaction. A run that is not (or no longer) terminal and old enough is left alone.
      */
     public Deleted deleteTerminal(String runId, java.time.Instant cutoff) {
         return db.inTransaction(c -> {
@@ -208,6 +208,10 @@ public final class RunRepository {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM run_events WHERE run_id = ?")) {
                 ps.setString(1, runId);
                 events = ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM model_calls WHERE run_id = ?")) {
+                ps.setString(1, runId);
+                ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM runs WHERE run_id = ?")) {
                 ps.setString(1, runId);
@@ -246,7 +250,7 @@ public final class RunRepository {
         try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, terminal_reason = ?, "
                 + "status_message = ?, output = ?, started_at = ?, finished_at = ?, step_count = ?, last_sequence = ?, "
                 + "last_hash = ?, input_tokens = ?, cached_input_tokens = ?, output_tokens = ?, reasoning_tokens = ?, "
-                + "cost_micros = ?, priced = ? WHERE run_id = ? AND last_sequence = ?")) {
+                + "cost_micros = ?, priced = ?, cache_write_tokens = ? WHERE run_id = ? AND last_sequence = ?")) {
             ps.setString(1, run.status().name());
             ps.setString(2, run.terminalReason() == null ? null : run.terminalReason().name());
             ps.setString(3, run.statusMessage());
@@ -257,8 +261,8 @@ public final class RunRepository {
             ps.setLong(8, run.lastSequence());
             ps.setString(9, run.lastHash());
             setUsage(ps, 10, run.usage());
-            ps.setString(16, run.runId());
-            ps.setLong(17, expectedLastSequence);
+            ps.setString(17, run.runId());
+            ps.setLong(18, expectedLastSequence);
             if (ps.executeUpdate() != 1) {
                 throw new ConcurrentAppendException("run " + run.runId() + " no longer has last sequence "
                         + expectedLastSequence + ": another writer appended to it");
@@ -273,6 +277,7 @@ public final class RunRepository {
         ps.setLong(first + 3, u.reasoningTokens());
         ps.setLong(first + 4, u.costMicros());
         ps.setBoolean(first + 5, u.priced());
+        ps.setLong(first + 6, u.cacheWriteTokens());
     }
 
     private static List<RunRecord> all(PreparedStatement ps) throws SQLException {
@@ -288,7 +293,7 @@ public final class RunRepository {
                         Database.fromDb(rs.getObject(12, OffsetDateTime.class)),
                         Database.fromDb(rs.getObject(13, OffsetDateTime.class)), rs.getInt(14), rs.getLong(15),
                         rs.getString(16).trim(), new Usage(rs.getLong(17), rs.getLong(18), rs.getLong(19),
-                        rs.getLong(20), rs.getLong(21), rs.getBoolean(22))));
+                        rs.getLong(20), rs.getLong(21), rs.getBoolean(22), rs.getLong(23))));
             }
         }
         return rows;

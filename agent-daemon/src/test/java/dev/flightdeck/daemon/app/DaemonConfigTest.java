@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,6 +15,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** daemon.yaml: what it configures, and the located errors a wrong file gets. */
 class DaemonConfigTest {
+    private static final Instant NOW = Instant.parse("2026-11-21T12:00:00Z");
+
     @TempDir
     Path dir;
 
@@ -26,7 +29,8 @@ class DaemonConfigTest {
     void readsTenantLimitsPricesAndRetention() throws Exception {
         Files.writeString(dir.resolve("daemon.yaml"), """
                 tenants:
-                  acme: {max_concurrent_runs: 5}
+                  acme: {max_concurrent_runs: 5, daily_budget_usd: 12.50}
+                  beta: {daily_budget_usd: 0.000001}
                 prices:
                   - provider: openai
                     model: gpt-4o
@@ -40,21 +44,23 @@ class DaemonConfigTest {
         DaemonConfig config = DaemonConfig.load(dir);
 
         assertThat(config.tenantRunLimits()).isEqualTo(Map.of("acme", 5));
-        assertThat(config.prices()).containsExactly(new ModelPrice("openai", "gpt-4o", 2_500_000, 1_250_000, 10_000_000));
+        assertThat(config.tenantDailyBudgets()).isEqualTo(Map.of("acme", 12_500_000L, "beta", 1L));
+        assertThat(config.prices()).containsExactly(new ModelPrice("openai", "gpt-4o", ModelPrice.ALWAYS, 2_500_000,
+                1_250_000, 2_500_000, 10_000_000));
         assertThat(config.retentionMaxAgeDays()).isEqualTo(30);
         // 1000 input + 2000 cached + 100 output tokens = $0.0025 + $0.0025 + $0.001
-        Usage priced = config.priceTable().price("openai", "gpt-4o", new Usage(1000, 2000, 100, 0, 0, false));
+        Usage priced = config.priceTable().price("openai", "gpt-4o", NOW, new Usage(1000, 2000, 100, 0, 0, false));
         assertThat(priced.costMicros()).isEqualTo(6000);
         assertThat(priced.priced()).isTrue();
     }
 
     @Test
-    void aModelWithNoPriceIsUnpricedNeverFree_butScriptedModelsAreFree() {
+    void aModelWithNoPriceIsUnpricedNeverFree_butUnlistedScriptedModelsAreFree() {
         var table = DaemonConfig.DEFAULT.priceTable();
-        Usage unpriced = table.price("openai", "gpt-4o", new Usage(1000, 0, 100, 0, 0, true));
+        Usage unpriced = table.price("openai", "gpt-unknown", NOW, new Usage(1000, 0, 100, 0, 0, true));
         assertThat(unpriced.priced()).isFalse();
         assertThat(unpriced.costMicros()).isZero();
-        assertThat(table.price("scripted", "demo-1", new Usage(1000, 0, 100, 0, 0, true)))
+        assertThat(table.price("scripted", "m", NOW, new Usage(1000, 0, 100, 0, 0, true)))
                 .isEqualTo(new Usage(1000, 0, 100, 0, 0, true));
     }
 

@@ -215,6 +215,34 @@ class CliEndToEndTest {
     }
 
     @Test
+    void costsShowsSpendByTenantAndModelAsATableOrCsv_andTheMostExpensiveRuns() {
+        Cli.Result run = cli("run", "support-refund", "--input", "Order A-1001 arrived broken, refund please",
+                "--tenant", "cli-costs", "--follow");
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        String id = runId(run);
+
+        Cli.Result table = cli("costs", "--since", "1d", "--by", "tenant,model");
+        assertThat(table.exitCode()).as("%s", table).isZero();
+        assertThat(table.out().lines().findFirst().orElseThrow()).contains("TENANT").contains("MODEL").contains("CALLS")
+                .contains("COST").contains("P95_MS");
+        assertThat(table.out().lines().filter(l -> l.startsWith("cli-costs ")).findFirst().orElseThrow())
+                .contains("scripted/demo-1").contains("$");
+        assertThat(table.out().lines().reduce((a, b) -> b).orElseThrow()).startsWith("TOTAL");
+
+        Cli.Result csv = cli("costs", "--since", "1d", "--by", "tenant", "--csv");
+        assertThat(csv.exitCode()).as("%s", csv).isZero();
+        assertThat(csv.out().lines().findFirst().orElseThrow())
+                .isEqualTo("TENANT,RUNS,CALLS,INPUT,CACHED,CACHE_WRITE,OUTPUT,COST,UNPRICED,P50_MS,P95_MS,P99_MS");
+        assertThat(csv.out().lines().filter(l -> l.startsWith("cli-costs,1,")).findFirst().orElseThrow())
+                .matches("cli-costs,1,[0-9]+,[0-9]+,0,0,[0-9]+,0\\.[0-9]{6},0,[0-9]+,[0-9]+,[0-9]+");
+
+        Cli.Result top = cli("costs", "top", "--since", "1d", "--limit", "500");
+        assertThat(top.exitCode()).as("%s", top).isZero();
+        assertThat(top.out().lines().findFirst().orElseThrow()).contains("RUN").contains("TENANT").contains("COST");
+        assertThat(top.out()).contains(id).contains("cli-costs").contains("SUCCEEDED");
+    }
+
+    @Test
     void watchAfterASequencePrintsOnlyLaterEvents() {
         Cli.Result started = cli("run", "support-refund", "--input", "A-1001 is damaged", "--idempotency-key", "k-watch");
         assertThat(started.exitCode()).as("%s", started).isZero();

@@ -32,7 +32,9 @@ class CliWithoutDaemonTest {
                 List.of("cancel", "run-1", "--reason", "test"),
                 List.of("bundle", "list"),
                 List.of("bundle", "show", "support-refund"),
-                List.of("prune", "--older-than", "30d", "--dry-run"));
+                List.of("prune", "--older-than", "30d", "--dry-run"),
+                List.of("costs", "--by", "tenant,day"),
+                List.of("costs", "top"));
         for (List<String> command : commands) {
             String[] args = concat(command, "--data-dir", dir.toString());
             Cli.Result r = Cli.run(args);
@@ -153,6 +155,20 @@ class CliWithoutDaemonTest {
     }
 
     @Test
+    void costsRejectsAnUnknownDimensionOrAgeBeforeLookingForADaemon() {
+        Cli.Result dim = Cli.run("costs", "--by", "tenant,colour", "--data-dir", dir.toString());
+        assertThat(dim.exitCode()).as("%s", dim).isEqualTo(ExitCodes.USAGE);
+        assertThat(dim.err()).isEqualTo("flightdeck: --by: unknown dimension \"colour\"; expected tenant, bundle, "
+                + "version, provider, model, day or hour" + System.lineSeparator());
+        Cli.Result age = Cli.run("costs", "top", "--since", "a week", "--data-dir", dir.toString());
+        assertThat(age.exitCode()).as("%s", age).isEqualTo(ExitCodes.USAGE);
+        assertThat(age.err()).isEqualTo("flightdeck: --since: expected a positive age such as 30d, 12h, 90m or "
+                + "3600s, got \"a week\"" + System.lineSeparator());
+        assertUsageError(Cli.run("costs", "top", "--limit", "501", "--data-dir", dir.toString()),
+                "--limit must be 1 to 500, not 501", "flightdeck costs top --help");
+    }
+
+    @Test
     void aMalformedDaemonYamlStopsTheDaemonWithOneLineNamingTheLocation() throws IOException {
         Files.writeString(dir.resolve("daemon.yaml"), "prices:\n  - {provider: openai, model: gpt-4o, "
                 + "input_per_million_usd: 2.5, output_per_million_usd: ten}\n");
@@ -162,6 +178,21 @@ class CliWithoutDaemonTest {
         assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
         assertThat(r.err()).isEqualTo(dir.toAbsolutePath().resolve("daemon.yaml") + ": prices[0].output_per_million_usd: "
                 + "expected a number of US dollars per million tokens, got \"ten\"" + System.lineSeparator());
+        assertThat(r.out()).isEmpty();
+        assertThat(dir.resolve("daemon.json")).doesNotExist();
+        assertThat(dir.resolve("db")).doesNotExist();
+    }
+
+    @Test
+    void aMalformedPricingYamlStopsTheDaemonWithOneLineNamingTheEntryAndField() throws IOException {
+        Files.writeString(dir.resolve("pricing.yaml"), "prices:\n  - {provider: openai, model: gpt-4o, "
+                + "effective_from: 2026-13-01, input_per_million_usd: 2.5, output_per_million_usd: 10}\n");
+
+        Cli.Result r = Cli.run("daemon", "--data-dir", dir.toString());
+
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
+        assertThat(r.err()).isEqualTo(dir.toAbsolutePath().resolve("pricing.yaml") + ": prices[0].effective_from: "
+                + "expected a date like 2025-06-10, got \"2026-13-01\"" + System.lineSeparator());
         assertThat(r.out()).isEmpty();
         assertThat(dir.resolve("daemon.json")).doesNotExist();
         assertThat(dir.resolve("db")).doesNotExist();

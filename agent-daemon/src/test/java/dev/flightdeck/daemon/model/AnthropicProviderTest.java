@@ -120,7 +120,7 @@ class AnthropicProviderTest {
     }
 
     @Test
-    void usageCountsCacheWritesAsInputAndCacheReadsAsCachedInput() throws Exception {
+    void usageCountsCacheWritesAsCacheWriteTokensAndCacheReadsAsCachedInput() throws Exception {
         server.reply(200, """
                 {"id":"msg_03","type":"message","role":"assistant","model":"claude-sonnet-4-5",
                  "content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","stop_sequence":null,
@@ -130,7 +130,8 @@ class AnthropicProviderTest {
 
         Usage usage = calls.call(Calls.request(Calls.firstTurn(), target)).usage();
 
-        assertThat(usage.inputTokens()).isEqualTo(2050);
+        assertThat(usage.inputTokens()).isEqualTo(50);
+        assertThat(usage.cacheWriteTokens()).isEqualTo(2000);
         assertThat(usage.cachedInputTokens()).isEqualTo(8000);
         assertThat(usage.outputTokens()).isEqualTo(120);
         assertThat(usage.totalTokens()).isEqualTo(10_170);

@@ -1,0 +1,91 @@
+package dev.flightdeck.daemon.engine;
+
+import dev.flightdeck.daemon.cost.CostDimension;
+import dev.flightdeck.daemon.cost.CostFilter;
+import dev.flightdeck.daemon.cost.CostQuery;
+import dev.flightdeck.daemon.cost.CostReport;
+import dev.flightdeck.daemon.cost.CostlyRun;
+import dev.flightdeck.daemon.error.InvalidArgumentException;
+import dev.flightdeck.daemon.store.CostRepository;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Cost queries (flightdeck.v1.CostService), validated before they reach the database: a wrong
+ * request gets an {@link InvalidArgumentException} naming the field.
+ */
+public final class CostReports {
+    /** Longest time range accepted. */
+    public static final Duration MAX_RANGE = Duration.ofDays(400);
+    public static final int DEFAULT_GROUPS = 10_000;
+    public static final int MAX_GROUPS = 100_000;
+    public static final int DEFAULT_TOP_RUNS = 20;
+    public static final int MAX_TOP_RUNS = 500;
+
+    private final CostRepository costs;
+
+    public CostReports(CostRepository costs) {
+        this.costs = costs;
+    }
+
+    /**
+     * The calls that finished in [from, to) matching {@code filter}, grouped by {@code groupBy}.
+     *
+     * @param from    null when the request has none
+     * @param groupBy a null element is an unspecified dimension
+     * @param limit   most groups (0: {@link #DEFAULT_GROUPS})
+     */
+    public CostReport query(Instant from, Instant to, List<CostDimension> groupBy, CostFilter filter, int limit) {
+        range(from, to);
+        Set<CostDimension> seen = EnumSet.noneOf(CostDimension.class);
+        for (int i = 0; i < groupBy.size(); i++) {
+            CostDimension d = groupBy.get(i);
+            if (d == null) {
+                throw new InvalidArgumentException("group_by[" + i + "]: unspecified; expected one of " + EnumSet.allOf(
+                        CostDimension.class));
+            }
+            if (!seen.add(d)) {
+                throw new InvalidArgumentException("group_by[" + i + "]: " + d + " is repeated");
+            }
+        }
+        if (seen.contains(CostDimension.DAY) && seen.contains(CostDimension.HOUR)) {
+            throw new InvalidArgumentException("group_by: DAY and HOUR cannot both be asked for");
+        }
+        int groups = limit(limit, DEFAULT_GROUPS, MAX_GROUPS);
+        return costs.query(new CostQuery(from, to, groupBy, filter, groups));
+    }
+
+    /** The most expensive runs by their calls in [from, to) matching {@code filter}; limit 0: {@link #DEFAULT_TOP_RUNS}. */
+    public List<CostlyRun> topRuns(Instant from, Instant to, CostFilter filter, int limit) {
+        range(from, to);
+        return costs.topRuns(from, to, filter, limit(limit, DEFAULT_TOP_RUNS, MAX_TOP_RUNS));
+    }
+
+    private static void range(Instant from, Instant to) {
+        if (from == null) {
+            throw new InvalidArgumentException("from: required (start of the range, inclusive)");
+        }
+        if (to == null) {
+            throw new InvalidArgumentException("to: required (end of the range, exclusive)");
+        }
+        if (!to.isAfter(from)) {
+            throw new InvalidArgumentException("to: must be after from, got from " + from + " and to " + to);
+        }
+        if (Duration.between(from, to).compareTo(MAX_RANGE) > 0) {
+            throw new InvalidArgumentException("to: the range from " + from + " to " + to
+                    + " is longer than 400 days");
+        }
+    }
+
+    private static int limit(int limit, int defaultValue, int max) {
+        if (limit < 0 || limit > max) {
+            throw new InvalidArgumentException("limit: must be between 0 and " + max + " (0: " + defaultValue
+                    + "), got " + limit);
+        }
+        return limit == 0 ? defaultValue : limit;
+    }
+}
