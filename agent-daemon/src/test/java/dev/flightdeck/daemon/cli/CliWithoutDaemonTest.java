@@ -170,29 +170,26 @@ class CliWithoutDaemonTest {
 
     @Test
     void aMalformedDaemonYamlStopsTheDaemonWithOneLineNamingTheLocation() throws IOException {
-        Files.writeString(dir.resolve("daemon.yaml"), "prices:\n  - {provider: openai, model: gpt-4o, "
-                + "input_per_million_usd: 2.5, output_per_million_usd: ten}\n");
-
-        Cli.Result r = Cli.run("daemon", "--data-dir", dir.toString());
-
-        assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
-        assertThat(r.err()).isEqualTo(dir.toAbsolutePath().resolve("daemon.yaml") + ": prices[0].output_per_million_usd: "
-                + "expected a number of US dollars per million tokens, got \"ten\"" + System.lineSeparator());
-        assertThat(r.out()).isEmpty();
-        assertThat(dir.resolve("daemon.json")).doesNotExist();
-        assertThat(dir.resolve("db")).doesNotExist();
+        assertDaemonRefusesToStart("daemon.yaml", "prices:\n  - {provider: openai, model: gpt-4o, "
+                + "input_per_million_usd: 2.5, output_per_million_usd: ten}\n", "prices[0].output_per_million_usd: "
+                + "expected a number of US dollars per million tokens, got \"ten\"");
     }
 
     @Test
     void aMalformedPricingYamlStopsTheDaemonWithOneLineNamingTheEntryAndField() throws IOException {
-        Files.writeString(dir.resolve("pricing.yaml"), "prices:\n  - {provider: openai, model: gpt-4o, "
-                + "effective_from: 2026-13-01, input_per_million_usd: 2.5, output_per_million_usd: 10}\n");
+        assertDaemonRefusesToStart("pricing.yaml", "prices:\n  - {provider: openai, model: gpt-4o, "
+                + "effective_from: 2026-13-01, input_per_million_usd: 2.5, output_per_million_usd: 10}\n",
+                "prices[0].effective_from: expected a date like 2025-06-10, got \"2026-13-01\"");
+    }
+
+    /** Writes {@code file} into the data directory; the daemon must exit 2 with "FILE: problem" and touch nothing. */
+    private void assertDaemonRefusesToStart(String file, String content, String problem) throws IOException {
+        Files.writeString(dir.resolve(file), content);
 
         Cli.Result r = Cli.run("daemon", "--data-dir", dir.toString());
 
         assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
-        assertThat(r.err()).isEqualTo(dir.toAbsolutePath().resolve("pricing.yaml") + ": prices[0].effective_from: "
-                + "expected a date like 2025-06-10, got \"2026-13-01\"" + System.lineSeparator());
+        assertThat(r.err()).isEqualTo(dir.toAbsolutePath().resolve(file) + ": " + problem + System.lineSeparator());
         assertThat(r.out()).isEmpty();
         assertThat(dir.resolve("daemon.json")).doesNotExist();
         assertThat(dir.resolve("db")).doesNotExist();
