@@ -253,9 +253,29 @@ final class CostCharts {
         return f;
     }
 
+    /** Points up to which a line chart also marks each point (a single hour is otherwise invisible). */
+    static final int MAX_MARKED_POINTS = 200;
+
+    /**
+     * Marks each point of a line chart while it has few points: a line needs two points, so a
+     * series with data in one bucket only (the first hour of use) would draw nothing at all.
+     */
+    static void markersIfSparse(JFreeChart chart) {
+        XYPlot plot = chart.getXYPlot();
+        if (!(plot.getRenderer() instanceof XYLineAndShapeRenderer r)) {
+            return;
+        }
+        int points = 0;
+        for (int i = 0; i < plot.getDataset().getSeriesCount(); i++) {
+            points += plot.getDataset().getItemCount(i);
+        }
+        r.setDefaultShapesVisible(points <= MAX_MARKED_POINTS);
+    }
+
     /** Shows [from, to) on a time chart, whatever the data covers. */
     static void timeRange(JFreeChart chart, Instant from, Instant to) {
         tooltipsIfSmall(chart);
+        markersIfSparse(chart);
         DateAxis axis = (DateAxis) chart.getXYPlot().getDomainAxis();
         axis.setRange(new Date(from.toEpochMilli()), new Date(to.toEpochMilli()));
         boolean days = Duration.between(from, to).compareTo(Duration.ofDays(2)) > 0;
@@ -286,6 +306,7 @@ final class CostCharts {
         for (int i = 0; i < colours.length; i++) {
             r.setSeriesPaint(i, colours[i]);
             r.setSeriesStroke(i, new BasicStroke(1.6f));
+            r.setSeriesShape(i, new java.awt.geom.Ellipse2D.Double(-3, -3, 6, 6));
         }
         return r;
     }

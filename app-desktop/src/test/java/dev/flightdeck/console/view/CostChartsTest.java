@@ -51,6 +51,20 @@ class CostChartsTest {
     }
 
     @Test
+    void aLatencySeriesWithOneHourOfDataIsMarkedSoItIsVisibleAndAMonthIsDrawnAsLinesOnly() {
+        JFreeChart latency = CostCharts.latency();
+        var renderer = (org.jfree.chart.renderer.xy.XYLineAndShapeRenderer) latency.getXYPlot().getRenderer();
+
+        latency.getXYPlot().setDataset(CostCharts.lines(List.of(hourly("p50", 1)), Duration.ofHours(1)));
+        CostCharts.timeRange(latency, T0, T0.plus(Duration.ofDays(1)));
+        assertThat(renderer.getDefaultShapesVisible()).as("a single point, marked").isTrue();
+
+        latency.getXYPlot().setDataset(CostCharts.lines(List.of(hourly("p50", 720), hourly("p95", 720)), Duration.ofHours(1)));
+        CostCharts.timeRange(latency, T0, T0.plus(Duration.ofDays(30)));
+        assertThat(renderer.getDefaultShapesVisible()).as("1,440 points, lines only").isFalse();
+    }
+
+    @Test
     void anEmptyChartShowsItsMessageWithoutAxesAndGetsThemWithData() {
         JFreeChart tokens = CostCharts.tokens();
         assertThat(tokens.getXYPlot().getDomainAxis().isVisible()).isFalse();
