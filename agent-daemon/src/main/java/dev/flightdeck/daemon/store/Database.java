@@ -346,6 +346,13 @@ public final class Database implements AutoCloseable {
         return false;
     }
 
+    /** Binds {@code values} to the statement's parameters, in order. */
+    static void bindAll(PreparedStatement ps, List<?> values) throws SQLException {
+        for (int i = 0; i < values.size(); i++) {
+            ps.setObject(i + 1, values.get(i));
+        }
+    }
+
     static OffsetDateTime toDb(Instant instant) {
         return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }

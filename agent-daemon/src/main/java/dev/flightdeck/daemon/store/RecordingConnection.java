@@ -122,9 +122,7 @@ final class RecordingConnection {
     static void replay(Connection c, JournaledStatement statement) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(statement.sql())) {
             List<Object> params = statement.params();
-            for (int i = 0; i < params.size(); i++) {
-                ps.setObject(i + 1, params.get(i));
-            }
+            Database.bindAll(ps, params);
             long changed = ps.executeLargeUpdate();
             if (changed != statement.updateCount()) {
                 throw new SQLException("replay changed " + changed + " row(s) where the original changed "

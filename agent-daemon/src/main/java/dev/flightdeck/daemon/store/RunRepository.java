@@ -100,9 +100,7 @@ public final class RunRepository {
         args.add(q.limit());
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                for (int i = 0; i < args.size(); i++) {
-                    ps.setObject(i + 1, args.get(i));
-                }
+                Database.bindAll(ps, args);
                 return all(ps);
             }
         });
