@@ -25,6 +25,11 @@ public final class CostReports {
     public static final int MAX_GROUPS = 100_000;
     public static final int DEFAULT_TOP_RUNS = 20;
     public static final int MAX_TOP_RUNS = 500;
+    /** Most values in one filter list (each becomes a query parameter). */
+    public static final int MAX_FILTER_VALUES = 1_000;
+    /** Timestamps are Protocol Buffers Timestamps: years 0001 to 9999. */
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     private final CostRepository costs;
 
@@ -41,6 +46,7 @@ public final class CostReports {
      */
     public CostReport query(Instant from, Instant to, List<CostDimension> groupBy, CostFilter filter, int limit) {
         range(from, to);
+        filter(filter);
         Set<CostDimension> seen = EnumSet.noneOf(CostDimension.class);
         for (int i = 0; i < groupBy.size(); i++) {
             CostDimension d = groupBy.get(i);
@@ -62,6 +68,7 @@ public final class CostReports {
     /** The most expensive runs by their calls in [from, to) matching {@code filter}; limit 0: {@link #DEFAULT_TOP_RUNS}. */
     public List<CostlyRun> topRuns(Instant from, Instant to, CostFilter filter, int limit) {
         range(from, to);
+        filter(filter);
         return costs.topRuns(from, to, filter, limit(limit, DEFAULT_TOP_RUNS, MAX_TOP_RUNS));
     }
 
@@ -72,12 +79,37 @@ public final class CostReports {
         if (to == null) {
             throw new InvalidArgumentException("to: required (end of the range, exclusive)");
         }
+        for (var end : List.of(java.util.Map.entry("from", from), java.util.Map.entry("to", to))) {
+            if (end.getValue().isBefore(EARLIEST) || end.getValue().isAfter(LATEST)) {
+                throw new InvalidArgumentException(end.getKey() + ": " + end.getValue()
+                        + " is outside the years 0001 to 9999");
+            }
+        }
         if (!to.isAfter(from)) {
             throw new InvalidArgumentException("to: must be after from, got from " + from + " and to " + to);
         }
         if (Duration.between(from, to).compareTo(MAX_RANGE) > 0) {
             throw new InvalidArgumentException("to: the range from " + from + " to " + to
                     + " is longer than 400 days");
+        }
+    }
+
+    private static void filter(CostFilter f) {
+        check("filter.tenants", f.tenants());
+        check("filter.bundle_names", f.bundleNames());
+        check("filter.bundle_versions", f.bundleVersions());
+        check("filter.providers", f.providers());
+        check("filter.models", f.models());
+    }
+
+    private static void check(String field, List<String> values) {
+        if (values.size() > MAX_FILTER_VALUES) {
+            throw new InvalidArgumentException(field + ": at most " + MAX_FILTER_VALUES + " values, got " + values.size());
+        }
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i).isBlank()) {
+                throw new InvalidArgumentException(field + "[" + i + "]: empty");
+            }
         }
     }
 

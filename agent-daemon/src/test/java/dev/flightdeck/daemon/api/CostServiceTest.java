@@ -6,6 +6,7 @@ import dev.flightdeck.client.RunEventInfo;
 import dev.flightdeck.daemon.testing.InProcessDaemon;
 import dev.flightdeck.daemon.testing.TestBundles;
 import dev.flightdeck.proto.v1.CostDimension;
+import dev.flightdeck.proto.v1.CostFilter;
 import dev.flightdeck.proto.v1.CostServiceGrpc;
 import dev.flightdeck.proto.v1.QueryCostRequest;
 import dev.flightdeck.proto.v1.QueryCostResponse;
@@ -102,6 +103,24 @@ class CostServiceTest {
         assertInvalid(() -> costs.queryCost(query().setLimit(100_001).build()),
                 "limit: must be between 0 and 100000 (0: 10000), got 100001");
         assertThat(costs.queryCost(query().setLimit(100_000).build()).getTruncated()).isFalse();
+    }
+
+    @Test
+    void queryCostRejectsTimestampsOutsideTheProtobufRangeAndBadFilterValues() {
+        assertInvalid(() -> costs.queryCost(query().setFrom(Timestamp.newBuilder().setSeconds(9_000_000_000_000_000L))
+                        .setTo(Timestamp.newBuilder().setSeconds(9_000_000_000_000_000L + 86_400)).build()),
+                "from: " + Instant.ofEpochSecond(9_000_000_000_000_000L) + " is outside the years 0001 to 9999");
+        assertInvalid(() -> costs.queryCost(query().setFilter(CostFilter.newBuilder().addTenants("acme").addTenants(" ")).build()),
+                "filter.tenants[1]: empty");
+        CostFilter.Builder many = CostFilter.newBuilder();
+        for (int i = 0; i <= 1_000; i++) {
+            many.addModels("m" + i);
+        }
+        assertInvalid(() -> costs.queryCost(query().setFilter(many).build()),
+                "filter.models: at most 1000 values, got 1001");
+        assertInvalid(() -> costs.topRuns(TopRunsRequest.newBuilder().setFrom(FROM).setTo(TO)
+                        .setFilter(CostFilter.newBuilder().addBundleVersions("")).build()),
+                "filter.bundle_versions[0]: empty");
     }
 
     @Test
