@@ -248,6 +248,9 @@ public final class CostsViewModel {
         });
     }
 
+    /** Longest custom range: the daemon refuses ranges over 400 days. */
+    static final int MAX_CUSTOM_DAYS = 400;
+
     /** What the current range and filters ask the daemon, {@code to} being now for the "last …" ranges. */
     public CostRequest request() {
         CostFilter filter = new CostFilter(listOf(tenant.get()), listOf(bundle.get()), List.of(),
@@ -256,7 +259,8 @@ public final class CostsViewModel {
         if (r == Range.CUSTOM) {
             LocalDate fromDay = customFrom.get();
             LocalDate toDay = customTo.get();
-            if (fromDay == null || toDay == null || toDay.isBefore(fromDay)) {
+            if (fromDay == null || toDay == null || toDay.isBefore(fromDay)
+                    || fromDay.plusDays(MAX_CUSTOM_DAYS).isBefore(toDay.plusDays(1))) {
                 return null;
             }
             return CostRequest.of(fromDay.atStartOfDay(ZoneOffset.UTC).toInstant(),
@@ -283,7 +287,7 @@ public final class CostsViewModel {
         }
         CostRequest req = request();
         if (req == null) {
-            error.set("Pick a custom range whose last day is not before its first day");
+            error.set("Pick a custom range of 1 to " + MAX_CUSTOM_DAYS + " days whose last day is not before its first day");
             return;
         }
         inFlight = true;
@@ -297,7 +301,7 @@ public final class CostsViewModel {
             next();
         }, e -> {
             finished();
-            if (asked == generation) {
+            if (asked == generation && !closed) {
                 failed(client, e);
             }
             next();

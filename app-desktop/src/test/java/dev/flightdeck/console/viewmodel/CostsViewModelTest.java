@@ -224,6 +224,31 @@ class CostsViewModelTest {
     }
 
     @Test
+    void aBackwardsOrTooLongCustomRangeIsExplainedOnTheScreenAndNotAsked() {
+        console.start(false);
+        costs().rangeProperty().set(CostsViewModel.Range.CUSTOM);
+        costs().customFromProperty().set(LocalDate.parse("2026-11-21"));
+        costs().customToProperty().set(LocalDate.parse("2026-11-20"));
+        int asked = daemon.costs.topRunsRequests.size();
+
+        costs().setActive(true);
+
+        assertThat(costs().errorProperty().get())
+                .isEqualTo("Pick a custom range of 1 to 400 days whose last day is not before its first day");
+        assertThat(daemon.costs.topRunsRequests).as("nothing asked for a backwards range").hasSize(asked);
+        // 401 days (year 1 to 9999 would freeze the charts with millions of daily points)
+        costs().customToProperty().set(LocalDate.parse("2026-11-21"));
+        costs().customFromProperty().set(LocalDate.parse("2025-10-17"));
+        assertThat(costs().request()).isNull();
+        int before = daemon.costs.topRunsRequests.size();
+        costs().refresh();
+        assertThat(costs().errorProperty().get()).startsWith("Pick a custom range of 1 to 400 days");
+        assertThat(daemon.costs.topRunsRequests).as("nothing asked for a range over 400 days").hasSize(before);
+        costs().customFromProperty().set(LocalDate.parse("2025-10-18"));
+        assertThat(costs().request()).as("exactly 400 days").isNotNull();
+    }
+
+    @Test
     void aFailedQueryIsShownOnTheScreenAndClearsOnTheNextGoodAnswer() {
         console.start(false);
         daemon.costs.fail = Status.INVALID_ARGUMENT.withDescription("to: the range is longer than 400 days");
