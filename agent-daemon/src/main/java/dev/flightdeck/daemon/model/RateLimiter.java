@@ -3,7 +3,9 @@ package dev.flightdeck.daemon.model;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,8 +13,16 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Client-side rate limits shared by every run of this daemon, per provider + base URL + model:
  * at most {@code requestsPerMinute} requests and {@code tokensPerMinute} tokens in any sliding
- * window (a minute in production). A call over the limit waits its turn (a timed task of the
- * {@link Sleeper}: no thread is held while it waits) instead of being sent and tripping a 429.
+ * window (a minute in production). A call over the limit waits its turn instead of being sent and
+ * tripping a 429.
+ *
+ * <p>Waiting calls queue first come, first served per window: a call that arrives while others
+ * wait queues behind them even if it would fit, so a stream of small calls cannot starve a big
+ * one. The queue is drained by one timed task of the {@link Sleeper} per window, due when the
+ * oldest place in the window expires: no thread is held while calls wait, and a thousand waiting
+ * calls are one timer task. Waiters are admitted under the window's lock but their futures are
+ * completed after it is released, so the continuation (sending the request) never runs under
+ * the lock.
  *
  * <p>The usage is shared; each call is checked against the limits its own bundle configured. A
  * call's tokens are estimated before it is sent and corrected to the reported usage after.
@@ -46,7 +56,7 @@ public final class RateLimiter {
             this.waitedMs = waitedMs;
         }
 
-        /** How long the call waited for its turn. */
+        /** How long the call waited for its turn, by the clock (not the waits that were planned). */
         public long waitedMs() {
             return waitedMs;
         }
@@ -55,6 +65,9 @@ public final class RateLimiter {
         public void settle(long actualTokens) {
             if (window != null) {
                 synchronized (window) {
+                    if (window.entries.contains(entry)) { // else already out of the window
+                        window.tokens += actualTokens - entry.tokens;
+                    }
                     entry.tokens = actualTokens;
                 }
             }
@@ -71,8 +84,21 @@ public final class RateLimiter {
         }
     }
 
+    /** A call waiting for its turn, with the limits its own bundle configured. */
+    private record Waiter(int requestsPerMinute, long tokensPerMinute, long estimatedTokens, long since,
+                          CompletableFuture<Permit> result) {
+    }
+
+    /** An admission decided under the lock, completed after it. */
+    private record Admission(Waiter waiter, Entry entry) {
+    }
+
     private static final class Window {
         final Deque<Entry> entries = new ArrayDeque<>();
+        final Deque<Waiter> waiting = new ArrayDeque<>();
+        long tokens;
+        /** The drain task's due time, or 0 when none is scheduled. */
+        long drainDueAt;
     }
 
     /**
@@ -87,37 +113,95 @@ public final class RateLimiter {
         }
         Window w = windows.computeIfAbsent(key, k -> new Window());
         CompletableFuture<Permit> result = new CompletableFuture<>();
-        tryAcquire(w, requestsPerMinute, tokensPerMinute, estimatedTokens, 0, result);
+        Waiter waiter = new Waiter(requestsPerMinute, tokensPerMinute, estimatedTokens, clock.millis(), result);
+        synchronized (w) {
+            w.waiting.addLast(waiter);
+        }
+        // One hook per call: a call that gives up leaves the queue (a no-op once admitted), and
+        // the calls behind it may now fit.
+        result.whenComplete((p, e) -> {
+            if (result.isCancelled()) {
+                boolean wasWaiting;
+                synchronized (w) {
+                    wasWaiting = w.waiting.remove(waiter);
+                }
+                if (wasWaiting) {
+                    drain(w);
+                }
+            }
+        });
+        drain(w);
         return result;
     }
 
-    private void tryAcquire(Window w, int requestsPerMinute, long tokensPerMinute, long estimatedTokens, long waited,
-                            CompletableFuture<Permit> result) {
-        long wait;
+    /** Admits waiters from the head of the queue while they fit, then schedules the next drain. */
+    private void drain(Window w) {
+        List<Admission> admitted = new ArrayList<>();
+        long wait = 0;
         synchronized (w) {
-            if (result.isDone()) {
-                return; // given up
-            }
             long now = clock.millis();
             while (!w.entries.isEmpty() && w.entries.peekFirst().at + windowMs <= now) {
-                w.entries.pollFirst();
+                w.tokens -= w.entries.pollFirst().tokens;
             }
-            long tokens = w.entries.stream().mapToLong(e -> e.tokens).sum();
-            boolean requestsFit = requestsPerMinute <= 0 || w.entries.size() < requestsPerMinute;
-            // A call bigger than the whole token budget still runs, alone in its window.
-            boolean tokensFit = tokensPerMinute <= 0 || w.entries.isEmpty() || tokens + estimatedTokens <= tokensPerMinute;
-            if (requestsFit && tokensFit) {
-                Entry e = new Entry(now, estimatedTokens);
-                w.entries.addLast(e);
-                if (!result.complete(new Permit(w, e, waited))) {
-                    w.entries.remove(e); // cancelled meanwhile: give the place back
+            while (!w.waiting.isEmpty()) {
+                Waiter head = w.waiting.peekFirst();
+                if (head.result().isDone()) {
+                    w.waiting.pollFirst(); // gave up
+                    continue;
                 }
-                return;
+                if (!fits(w, head)) {
+                    break;
+                }
+                w.waiting.pollFirst();
+                Entry e = new Entry(now, head.estimatedTokens());
+                w.entries.addLast(e);
+                w.tokens += e.tokens;
+                admitted.add(new Admission(head, e));
             }
-            wait = Math.max(1, w.entries.peekFirst().at + windowMs - now);
+            if (!w.waiting.isEmpty()) {
+                long dueAt = w.entries.peekFirst().at + windowMs;
+                if (w.drainDueAt == 0 || dueAt < w.drainDueAt) {
+                    w.drainDueAt = dueAt;
+                    wait = Math.max(1, dueAt - now);
+                }
+            }
         }
-        CompletableFuture<Void> turn = sleeper.after(wait);
-        result.whenComplete((p, e) -> turn.cancel(false));
-        turn.thenRun(() -> tryAcquire(w, requestsPerMinute, tokensPerMinute, estimatedTokens, waited + wait, result));
+        boolean placeGivenBack = false;
+        for (Admission a : admitted) {
+            Permit permit = new Permit(w, a.entry(), Math.max(0, clock.millis() - a.waiter().since()));
+            if (!a.waiter().result().complete(permit)) {
+                // cancelled between admission and completion: give the place back
+                synchronized (w) {
+                    if (w.entries.remove(a.entry())) {
+                        w.tokens -= a.entry().tokens;
+                    }
+                }
+                placeGivenBack = true;
+            }
+        }
+        if (wait > 0) {
+            long dueAt;
+            synchronized (w) {
+                dueAt = w.drainDueAt;
+            }
+            sleeper.after(wait).thenRun(() -> {
+                synchronized (w) {
+                    if (w.drainDueAt == dueAt) {
+                        w.drainDueAt = 0;
+                    }
+                }
+                drain(w);
+            });
+        } else if (placeGivenBack) {
+            drain(w);
+        }
+    }
+
+    private boolean fits(Window w, Waiter c) {
+        boolean requestsFit = c.requestsPerMinute() <= 0 || w.entries.size() < c.requestsPerMinute();
+        // A call bigger than the whole token budget still runs, alone in its window.
+        boolean tokensFit = c.tokensPerMinute() <= 0 || w.entries.isEmpty()
+                || w.tokens + c.estimatedTokens() <= c.tokensPerMinute();
+        return requestsFit && tokensFit;
     }
 }
