@@ -389,7 +389,6 @@ public final class Database implements AutoCloseable {
         long txid = lastTxid;
         try {
             runCheckpoint(pool);
-            rearmBackgroundWriterIfDue();
         } catch (RuntimeException e) {
             // Not fatal: the journal still holds everything after the last good checkpoint.
             LOG.warn("H2 checkpoint failed (the write journal keeps the transactions): {}", e.getMessage());
@@ -399,6 +398,12 @@ public final class Database implements AutoCloseable {
         }
         checkpointedTxid = txid;
         journal.checkpointed(txid);
+        try {
+            rearmBackgroundWriterIfDue();
+        } catch (RuntimeException e) {
+            // Apart from the checkpoint, so a failure here never holds back journal clean-up.
+            LOG.warn("restarting H2's background writer failed: {}", e.getMessage());
+        }
     }
 
     /** The checkpointer thread's turn: only when nothing is writing and something is unwritten. */
