@@ -3,6 +3,9 @@ package dev.flightdeck.daemon.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
+import org.h2.engine.SessionLocal;
+import org.h2.jdbc.JdbcConnection;
+import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +26,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -33,6 +39,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * write transaction is appended there before it commits, and replayed on the next open if H2 lost
  * it. Write transactions run one at a time, so the journal's order is the commit order and the
  * database after a crash is always a prefix of it.
+ *
+ * <p>The journal record is the commit point (ADR 0013): an H2 commit only changes H2's memory, and
+ * H2 writes its file only at a checkpoint this class runs under the write lock, between two
+ * transactions — so every state H2 can recover is a whole-transaction prefix of the journal, and
+ * the journal keeps every transaction after the last checkpoint.
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -60,25 +71,69 @@ public final class Database implements AutoCloseable {
     /** At most this many transactions share one commit, so one group never holds the lock for long. */
     private static final int MAX_GROUP = 256;
     private long lastTxid;
+    /** How many journaled transactions open() had to replay (for tests). */
+    private int replayedAtOpen;
 
-    private Database(HikariDataSource pool, WriteJournal journal, long lastTxid) {
+    /**
+     * A checkpoint is due after this many journaled transactions... (The system properties are
+     * for tests that need a crash to find many transactions after the last checkpoint.)
+     */
+    static final long CHECKPOINT_EVERY_TXS = Long.getLong("flightdeck.db.checkpoint.txs", 2_000);
+    /** ...or this long after the previous one, whichever comes first (bounds replay after a crash). */
+    static final long CHECKPOINT_EVERY_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(Long.getLong("flightdeck.db.checkpoint.ms", 250));
+    /**
+     * H2's background writer thread is restarted this often, so its first wake-up (a tenth of
+     * {@link #H2_WRITE_DELAY_MS}, about 2.5 days) never comes while the daemon runs.
+     */
+    static final long REARM_BACKGROUND_WRITER_NANOS = TimeUnit.HOURS.toNanos(1);
+    /**
+     * H2's write delay: as long as H2 allows (about 24 days), so H2 itself never decides to write
+     * its file; checkpoints are ours. Two values so re-arming can switch between them (H2 ignores a
+     * SET WRITE_DELAY to the value it already has).
+     */
+    static final int H2_WRITE_DELAY_MS = Integer.MAX_VALUE;
+
+    /** The last transaction in H2's file (as of the last checkpoint); guarded by the write lock. */
+    private long checkpointedTxid;
+    private long lastCheckpointNanos = System.nanoTime();
+    private long lastRearmNanos = System.nanoTime();
+    private boolean writeDelayToggle;
+    /** H2's store, read for its unsaved-memory figure only (see {@link #h2StoreOf}). */
+    private final MVStore h2Store;
+    /** Checkpoints when no writer does (an idle daemon still gets its last commits into H2's file). */
+    private final ScheduledExecutorService checkpointer;
+
+    private Database(HikariDataSource pool, WriteJournal journal, long lastTxid, MVStore h2Store) {
         this.pool = pool;
         this.journal = journal;
         this.lastTxid = lastTxid;
+        this.checkpointedTxid = lastTxid; // open() checkpointed after replay
+        this.h2Store = h2Store;
+        this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "flightdeck-db-checkpoint");
+            t.setDaemon(true);
+            return t;
+        });
+        checkpointer.scheduleWithFixedDelay(this::checkpointIfIdle, CHECKPOINT_EVERY_NANOS, CHECKPOINT_EVERY_NANOS,
+                TimeUnit.NANOSECONDS);
     }
 
     /**
-     * The JDBC URL, with every option in one place:
-     * WRITE_DELAY=0 so H2 stores each commit into its file as the commit returns. With write
-     * transactions serialized, every state H2 stores is the state after one whole transaction,
-     * so whatever older state its crash recovery falls back to is a prefix of the journal. (With
-     * a background writer, WRITE_DELAY &gt; 0, the crash test saw H2 recover half of a transaction:
-     * an INSERT kept, the UPDATE beside it lost.) DB_CLOSE_ON_EXIT=FALSE because {@link #close()}
-     * runs SHUTDOWN itself, after the daemon has drained, rather than from H2's own shutdown hook
-     * racing ours.
+     * The JDBC URL, with every option in one place (ADR 0013):
+     * WRITE_DELAY as long as H2 allows, so an H2 commit does not write H2's file (with
+     * WRITE_DELAY=0 every commit wrote a new MVStore chunk, which was most of a commit's CPU) and
+     * H2's background writer never gets to write on its own timer: H2 writes only at
+     * {@link #checkpoint()}, under the write lock, between transactions. (With the default
+     * 500 ms the background writer ran concurrently with commits and the crash test saw H2
+     * recover half of a transaction.) AUTO_COMPACT_FILL_RATE=0: the background thread's
+     * housekeeping would rewrite chunks — a store — at a moment we do not control; this turns
+     * that off. DB_CLOSE_ON_EXIT=FALSE because {@link #close()} runs SHUTDOWN itself, after the
+     * daemon has drained, rather than from H2's own shutdown hook racing ours.
      */
     static String jdbcUrl(Path dbDir) {
-        return "jdbc:h2:file:" + dbDir.toAbsolutePath().resolve("flightdeck") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+        return "jdbc:h2:file:" + dbDir.toAbsolutePath().resolve("flightdeck") + ";WRITE_DELAY=" + H2_WRITE_DELAY_MS
+                + ";AUTO_COMPACT_FILL_RATE=0;DB_CLOSE_ON_EXIT=FALSE";
     }
 
     /**
@@ -102,8 +157,11 @@ public final class Database implements AutoCloseable {
                 throw new StoreException("the write journal in " + dbDir.resolve("journal")
                         + " holds transactions but the database has no journal state; was the database file replaced?");
             }
+            int replayed = 0;
             if (applied >= 0) {
-                applied = replay(pool, opened, applied, dbDir);
+                List<JournalRecord> missing = opened.committedAfter(applied);
+                replayed = missing.size();
+                applied = replay(pool, opened.journal(), missing, applied, dbDir);
             }
             int migrated = Flyway.configure().dataSource(pool).locations("classpath:db/migration").load()
                     .migrate().migrationsExecuted;
@@ -115,8 +173,13 @@ public final class Database implements AutoCloseable {
                 pool = newPool(dbDir);
             }
             long last = Math.max(journal.lastTxid(), appliedTxid(pool));
+            // Replayed transactions are in H2's memory only: write them into its file now.
+            runCheckpoint(pool);
+            journal.checkpointed(appliedTxid(pool));
             LOG.info("database ready in {} (journal at transaction {})", dbDir, last);
-            return new Database(pool, journal, last);
+            Database db = new Database(pool, journal, last, h2StoreOf(pool));
+            db.replayedAtOpen = replayed;
+            return db;
         } catch (RuntimeException e) {
             pool.close();
             if (journal != null) {
@@ -129,6 +192,22 @@ public final class Database implements AutoCloseable {
                 throw e;
             }
             throw new StoreException("cannot open or migrate the database in " + dbDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * H2's MVStore behind the pool, through H2's own (public, but internal) engine classes. Needed
+     * for one figure H2 has no SQL for: its unsaved memory. Past its auto-commit memory (up to
+     * 19 MB, fixed by H2) H2 writes its file from inside the next write — possibly in the middle
+     * of a commit, which is the half-transaction state the journal cannot repair — so
+     * {@link #checkpointDue()} checkpoints long before that.
+     */
+    private static MVStore h2StoreOf(HikariDataSource pool) {
+        try (Connection c = pool.getConnection()) {
+            SessionLocal session = (SessionLocal) c.unwrap(JdbcConnection.class).getSession();
+            return session.getDatabase().getStore().getMvStore();
+        } catch (SQLException e) {
+            throw translate(e);
         }
     }
 
@@ -164,13 +243,13 @@ public final class Database implements AutoCloseable {
     }
 
     /** Re-applies the journal's transactions after {@code applied}; returns the new last one. */
-    private static long replay(HikariDataSource pool, WriteJournal.Opened opened, long applied, Path dbDir) {
-        long first = opened.journal().firstTxid();
+    private static long replay(HikariDataSource pool, WriteJournal journal, List<JournalRecord> missing,
+                               long applied, Path dbDir) {
+        long first = journal.firstTxid();
         if (first > applied + 1) {
             LOG.error("the database in {} holds transactions up to {} but the write journal starts at {}: "
                     + "transactions {}..{} are lost", dbDir, applied, first, applied + 1, first - 1);
         }
-        List<JournalRecord> missing = opened.committedAfter(applied);
         for (JournalRecord record : missing) {
             try (Connection c = pool.getConnection()) {
                 c.setAutoCommit(false);
@@ -226,6 +305,9 @@ public final class Database implements AutoCloseable {
         writeLock.lock();
         try {
             while (!mine.isDone()) {
+                if (checkpointDue()) {
+                    checkpoint();
+                }
                 commitGroup();
             }
         } finally {
@@ -282,6 +364,119 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether H2 should write its file before the next group: enough transactions or time since
+     * the last checkpoint, or H2's unsaved memory at a quarter of the point where H2 would write
+     * by itself in the middle of a transaction (one group adds far less than the other three
+     * quarters). Holds the write lock.
+     */
+    private boolean checkpointDue() {
+        if (lastTxid == checkpointedTxid) {
+            return false;
+        }
+        return lastTxid - checkpointedTxid >= CHECKPOINT_EVERY_TXS
+                || System.nanoTime() - lastCheckpointNanos >= CHECKPOINT_EVERY_NANOS
+                || (long) h2Store.getUnsavedMemory() * 4 > h2Store.getAutoCommitMemory();
+    }
+
+    /**
+     * Writes H2's state — the state after transaction {@link #lastTxid}, no transaction open —
+     * into its file, then lets the journal drop what that covers. Holds the write lock, so no
+     * commit is half applied while H2 stores. A crash in the middle leaves H2 at its previous
+     * checkpoint (or older), which the journal still covers.
+     */
+    private void checkpoint() {
+        long txid = lastTxid;
+        try {
+            runCheckpoint(pool);
+        } catch (RuntimeException e) {
+            // Not fatal: the journal still holds everything after the last good checkpoint.
+            LOG.warn("H2 checkpoint failed (the write journal keeps the transactions): {}", e.getMessage());
+            return;
+        } finally {
+            lastCheckpointNanos = System.nanoTime();
+        }
+        checkpointedTxid = txid;
+        journal.checkpointed(txid);
+        try {
+            rearmBackgroundWriterIfDue();
+        } catch (RuntimeException e) {
+            // Apart from the checkpoint, so a failure here never holds back journal clean-up.
+            LOG.warn("restarting H2's background writer failed: {}", e.getMessage());
+        }
+    }
+
+    /** The checkpointer thread's turn: only when nothing is writing and something is unwritten. */
+    private void checkpointIfIdle() {
+        if (!writeLock.tryLock()) {
+            return;
+        }
+        try {
+            if (!pool.isClosed() && lastTxid != checkpointedTxid
+                    && System.nanoTime() - lastCheckpointNanos >= CHECKPOINT_EVERY_NANOS) {
+                checkpoint();
+            } else if (!pool.isClosed()) {
+                rearmBackgroundWriterIfDue();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("idle H2 checkpoint: {}", e.getMessage());
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * H2 starts its background writer with any non-zero write delay; it first wakes after a tenth
+     * of the delay and may then write or compact concurrently with a commit. Changing the delay
+     * restarts that thread and its timer, so doing it hourly means it never wakes at all.
+     */
+    private void rearmBackgroundWriterIfDue() {
+        if (System.nanoTime() - lastRearmNanos < REARM_BACKGROUND_WRITER_NANOS) {
+            return;
+        }
+        writeDelayToggle = !writeDelayToggle;
+        int delay = writeDelayToggle ? H2_WRITE_DELAY_MS - 1 : H2_WRITE_DELAY_MS;
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("SET WRITE_DELAY " + delay);
+        } catch (SQLException e) {
+            throw translate(e);
+        }
+        lastRearmNanos = System.nanoTime();
+    }
+
+    private static void runCheckpoint(HikariDataSource pool) {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            throw translate(e);
+        }
+    }
+
+    /** How many journaled transactions H2 had lost and open() replayed (for tests). */
+    int replayedAtOpen() {
+        return replayedAtOpen;
+    }
+
+    /** The last journaled transaction (for tests). */
+    long lastTxid() {
+        writeLock.lock();
+        try {
+            return lastTxid;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** The last transaction H2 has in its file, as of the last checkpoint (for tests). */
+    long checkpointedTxid() {
+        writeLock.lock();
+        try {
+            return checkpointedTxid;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Commits; if that fails, tells the journal so replay skips the transaction. */
     private void commitOrCancel(Connection c, long txid) throws SQLException {
         try {
@@ -307,6 +502,7 @@ public final class Database implements AutoCloseable {
         if (pool.isClosed()) {
             return;
         }
+        checkpointer.shutdownNow();
         writeLock.lock();
         try {
             shutdown(pool);

@@ -29,7 +29,9 @@ import java.util.stream.Stream;
  *
  * <p>Files are segments named by their first transaction id ({@code 00000000000000000042.wal}).
  * When the active segment passes {@code segmentBytes} a new one is started; old segments are
- * deleted once two newer ones exist and they are older than {@code keepFor}. Not thread-safe:
+ * deleted once two newer ones exist, they are older than {@code keepFor}, and every transaction
+ * in them is in H2's file ({@link #checkpointed}: until a checkpoint, the journal is the only
+ * durable copy of a commit, ADR 0013). Not thread-safe:
  * {@link Database} appends under its write lock.
  */
 final class WriteJournal implements AutoCloseable {
@@ -44,6 +46,8 @@ final class WriteJournal implements AutoCloseable {
     private long activeSize;
     private long lastTxid;
     private long firstTxid = -1;
+    /** Every transaction up to this one is in H2's file; only those may leave the journal. */
+    private long checkpointedTxid;
     private String brokenBecause;
 
     private WriteJournal(Path dir, long segmentBytes, Duration keepFor) {
@@ -100,6 +104,11 @@ final class WriteJournal implements AutoCloseable {
         return lastTxid;
     }
 
+    /** Tells the journal that H2's file now holds every transaction up to {@code txid}. */
+    void checkpointed(long txid) {
+        checkpointedTxid = Math.max(checkpointedTxid, txid);
+    }
+
     /** The id of the oldest transaction the journal still holds, or -1 when it is empty. */
     long firstTxid() {
         return firstTxid;
@@ -145,7 +154,13 @@ final class WriteJournal implements AutoCloseable {
             startSegment(nextTxid);
             List<Path> segments = segments();
             Instant cutoff = Instant.now().minus(keepFor);
-            for (Path old : segments.subList(0, Math.max(0, segments.size() - 2))) {
+            for (int i = 0; i < segments.size() - 2; i++) {
+                Path old = segments.get(i);
+                // The next segment's first txid bounds this one's transactions from above.
+                long lastInSegment = firstTxidOf(segments.subList(i + 1, segments.size())) - 1;
+                if (lastInSegment > checkpointedTxid) {
+                    break; // newer segments hold even later transactions
+                }
                 if (Files.getLastModifiedTime(old).toInstant().isBefore(cutoff)) {
                     Files.deleteIfExists(old);
                 }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +43,7 @@ class DatabaseKillNineTest {
             assertThat(found).as("rows found after kill %d (seed %d): the previous writer had committed up to %d",
                     kill - 1, seed, lastCommitted).isBetween(lastCommitted, lastCommitted + 1);
             if (idle) {
-                writer.awaitLine("IDLE");
+                writer.awaitLineStartingWith("IDLE");
             } else {
                 int commits = 1 + rng.nextInt(400);
                 writer.awaitLine("C " + (found + commits));
@@ -57,15 +58,45 @@ class DatabaseKillNineTest {
     }
 
     /**
+     * The commit point is the journal (ADR 0013): H2 writes its file only at checkpoints. With
+     * the timed and counted checkpoints held off, a writer commits {@code N} transactions, says
+     * so with the last checkpoint it took (only H2's unsaved-memory guard can still cause one),
+     * and is killed; H2's file holds nothing after that checkpoint, and the next open must bring
+     * every later transaction back from the journal — exactly those.
+     */
+    @Test
+    void commitsAfterTheLastCheckpointComeBackFromTheJournal() throws Exception {
+        int rows = 500;
+        Writer first = Writer.start(dir.resolve("db"), true, rows, "-Dflightdeck.db.checkpoint.ms=3600000",
+                "-Dflightdeck.db.checkpoint.txs=1000000");
+        assertThat(first.awaitFound()).isZero();
+        long[] checkpointedAndLast = first.awaitIdleTxids();
+        first.kill();
+        assertThat(first.lastCommitted()).isEqualTo(rows);
+        long afterCheckpoint = checkpointedAndLast[1] - checkpointedAndLast[0];
+        assertThat(afterCheckpoint).as("transactions after the first writer's last checkpoint").isPositive();
+
+        Writer second = Writer.start(dir.resolve("db"), true, 1);
+        assertThat(second.awaitFound()).as("rows after the kill").isEqualTo(rows);
+        assertThat(second.replayed()).as("transactions replayed from the journal").isEqualTo(afterCheckpoint);
+        second.kill();
+    }
+
+    /**
      * One writer process. Its output goes to a file, read after it died: a pipe read by a thread
      * can lose the last lines when the JDK drains it at process exit.
      */
     private record Writer(Process process, Path output) {
-        static Writer start(Path db, boolean idle, int rows) throws IOException {
+        static Writer start(Path db, boolean idle, int rows, String... jvmOptions) throws IOException {
+            Files.createDirectories(db.getParent());
             Path output = Files.createTempFile(db.getParent(), "writer", ".out");
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                    JournalWriterProcess.class.getName(), db.toString(), idle ? "idle" : "stream", Integer.toString(rows))
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+            command.addAll(List.of(jvmOptions));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                    JournalWriterProcess.class.getName(), db.toString(), idle ? "idle" : "stream", Integer.toString(rows)));
+            Process p = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .redirectOutput(output.toFile())
                     .start();
@@ -84,13 +115,27 @@ class DatabaseKillNineTest {
         }
 
         long awaitFound() {
-            Await.until("the writer to open the database", Duration.ofSeconds(60),
-                    () -> lines().stream().anyMatch(l -> l.startsWith("FOUND ")) || !process.isAlive());
-            String line = lines().stream().filter(l -> l.startsWith("FOUND ")).findFirst()
-                    .orElseThrow(() -> new AssertionError("the writer died before opening the database"));
-            String[] maxAndCount = line.substring("FOUND ".length()).split(" ");
+            String[] maxAndCount = awaitLineStartingWith("FOUND ").substring("FOUND ".length()).split(" ");
             assertThat(maxAndCount[1]).as("rows 1..max all present (no hole)").isEqualTo(maxAndCount[0]);
             return Long.parseLong(maxAndCount[0]);
+        }
+
+        /** The transactions the writer's open replayed from the journal (after awaitFound). */
+        int replayed() {
+            return Integer.parseInt(awaitLineStartingWith("FOUND ").split(" ")[3]);
+        }
+
+        /** The last checkpointed and the last committed transaction the writer reported once idle. */
+        long[] awaitIdleTxids() {
+            String[] txids = awaitLineStartingWith("IDLE ").split(" ");
+            return new long[]{Long.parseLong(txids[1]), Long.parseLong(txids[2])};
+        }
+
+        String awaitLineStartingWith(String prefix) {
+            Await.until("the writer to print " + prefix + "...", Duration.ofSeconds(60),
+                    () -> lines().stream().anyMatch(l -> l.startsWith(prefix)) || !process.isAlive());
+            return lines().stream().filter(l -> l.startsWith(prefix)).findFirst()
+                    .orElseThrow(() -> new AssertionError("the writer died before printing " + prefix));
         }
 
         void awaitLine(String wanted) {

@@ -34,7 +34,7 @@ public final class JournalWriterProcess {
                     return new long[]{rs.getLong(1), rs.getLong(2)};
                 }
             });
-            System.out.println("FOUND " + found[0] + " " + found[1]);
+            System.out.println("FOUND " + found[0] + " " + found[1] + " " + db.replayedAtOpen());
             System.out.flush();
             String pad = "p".repeat(500);
             for (long id = found[0] + 1; !idle || id <= found[0] + rows; id++) {
@@ -50,7 +50,7 @@ public final class JournalWriterProcess {
                 System.out.println("C " + id);
                 System.out.flush();
             }
-            System.out.println("IDLE");
+            System.out.println("IDLE " + db.checkpointedTxid() + " " + db.lastTxid());
             System.out.flush();
             LockSupport.parkNanos(Long.MAX_VALUE); // killed here
         }

@@ -226,6 +226,25 @@ class WriteJournalTest {
     }
 
     @Test
+    void aSegmentHoldingTransactionsAfterTheLastCheckpointIsKept() throws IOException {
+        Path journalDir = dir.resolve("j");
+        WriteJournal.Opened opened = WriteJournal.open(journalDir, 1024, Duration.ZERO, 0);
+        try (WriteJournal journal = opened.journal()) {
+            journal.checkpointed(3); // H2's file holds transactions 1..3 only
+            for (long txid = 1; txid <= 40; txid++) {
+                journal.append(JournalRecord.commit(txid, List.of(new JournaledStatement("UPDATE t SET a = ?",
+                        Arrays.asList((Object) ("value-" + txid + "-" + "y".repeat(100))), 1))));
+            }
+        }
+        WriteJournal.Opened reopened = WriteJournal.open(journalDir, 1024, Duration.ZERO, 3);
+        try (WriteJournal journal = reopened.journal()) {
+            assertThat(reopened.committedAfter(3)).extracting(JournalRecord::txid)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(4, 40).boxed().toList());
+            assertThat(journal.firstTxid()).isLessThanOrEqualTo(4);
+        }
+    }
+
+    @Test
     void segmentsRotateAndOnlyTheNewestTwoOutliveTheirKeepTime() throws IOException {
         Path journalDir = dir.resolve("j");
         WriteJournal.Opened opened = WriteJournal.open(journalDir, 1024, Duration.ZERO, 0);
@@ -233,6 +252,7 @@ class WriteJournalTest {
             for (long txid = 1; txid <= 40; txid++) {
                 journal.append(JournalRecord.commit(txid, List.of(new JournaledStatement("UPDATE t SET a = ?",
                         Arrays.asList((Object) ("value-" + txid + "-" + "y".repeat(100))), 1))));
+                journal.checkpointed(txid); // as if H2 wrote its file after every transaction
             }
             assertThat(journal.lastTxid()).isEqualTo(40);
         }
