@@ -2,6 +2,7 @@ package dev.flightdeck.daemon.engine;
 
 import dev.flightdeck.daemon.cost.CostDimension;
 import dev.flightdeck.daemon.cost.CostFilter;
+import dev.flightdeck.daemon.cost.CostIndex;
 import dev.flightdeck.daemon.cost.CostQuery;
 import dev.flightdeck.daemon.cost.CostReport;
 import dev.flightdeck.daemon.cost.CostlyRun;
@@ -15,8 +16,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Cost queries (flightdeck.v1.CostService), validated before they reach the database: a wrong
- * request gets an {@link InvalidArgumentException} naming the field.
+ * Cost queries (flightdeck.v1.CostService), validated before they run: a wrong request gets an
+ * {@link InvalidArgumentException} naming the field. QueryCost is answered by the in-memory
+ * {@link CostIndex} (ADR 0014); TopRuns by the database, which also has each run's status.
  */
 public final class CostReports {
     /** Longest time range accepted. */
@@ -31,10 +33,20 @@ public final class CostReports {
     private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
-    private final CostRepository costs;
+    /** How long a query waits for the cost index's start-up load when its caller set no deadline. */
+    public static final Duration DEFAULT_LOAD_WAIT = Duration.ofSeconds(30);
 
-    public CostReports(CostRepository costs) {
+    private final CostRepository costs;
+    private final CostIndex index;
+
+    public CostReports(CostRepository costs, CostIndex index) {
         this.costs = costs;
+        this.index = index;
+    }
+
+    /** As {@link #query(Instant, Instant, List, CostFilter, int, Duration)}, waiting {@link #DEFAULT_LOAD_WAIT}. */
+    public CostReport query(Instant from, Instant to, List<CostDimension> groupBy, CostFilter filter, int limit) {
+        return query(from, to, groupBy, filter, limit, DEFAULT_LOAD_WAIT);
     }
 
     /**
@@ -43,8 +55,11 @@ public final class CostReports {
      * @param from    null when the request has none
      * @param groupBy a null element is an unspecified dimension
      * @param limit   most groups (0: {@link #DEFAULT_GROUPS})
+     * @param maxWait how long to wait for the cost index's start-up load (the caller's deadline);
+     *                then UNAVAILABLE rather than an answer from part of the calls
      */
-    public CostReport query(Instant from, Instant to, List<CostDimension> groupBy, CostFilter filter, int limit) {
+    public CostReport query(Instant from, Instant to, List<CostDimension> groupBy, CostFilter filter, int limit,
+                            Duration maxWait) {
         range(from, to);
         filter(filter);
         Set<CostDimension> seen = EnumSet.noneOf(CostDimension.class);
@@ -62,7 +77,7 @@ public final class CostReports {
             throw new InvalidArgumentException("group_by: DAY and HOUR cannot both be asked for");
         }
         int groups = limit(limit, DEFAULT_GROUPS, MAX_GROUPS);
-        return costs.query(new CostQuery(from, to, groupBy, filter, groups));
+        return index.query(new CostQuery(from, to, groupBy, filter, groups), maxWait);
     }
 
     /** The most expensive runs by their calls in [from, to) matching {@code filter}; limit 0: {@link #DEFAULT_TOP_RUNS}. */

@@ -3,6 +3,7 @@ package dev.flightdeck.daemon.store;
 import dev.flightdeck.daemon.cost.CostDimension;
 import dev.flightdeck.daemon.cost.CostFilter;
 import dev.flightdeck.daemon.cost.CostGroup;
+import dev.flightdeck.daemon.cost.CostIndex;
 import dev.flightdeck.daemon.cost.CostQuery;
 import dev.flightdeck.daemon.cost.CostReport;
 import dev.flightdeck.daemon.cost.CostlyRun;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Cost aggregation against hand-computed fixtures in a real H2 file: every sum, micro-dollar,
- * percentile and bucket below was worked out by hand from the rows inserted.
+ * percentile and bucket below was worked out by hand from the rows inserted. QueryCost goes through
+ * the in-memory cost index loaded from the file, checked against the SQL oracle each time.
  */
 class CostRepositoryTest {
     private static final Instant FROM = Instant.parse("2026-11-20T00:00:00Z");
@@ -67,7 +70,7 @@ class CostRepositoryTest {
      * One call at exactly {@link #TO}: outside the range.
      */
     private void insertFixture() {
-        costs.insertBatch(List.of(
+        ModelCallRows.insert(db, List.of(
                 call("r1", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-20T23:59:59.999Z", 100,
                         new Usage(1000, 0, 100, 0, 3500, true)),
                 call("r1", 8, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 300,
@@ -82,8 +85,17 @@ class CostRepositoryTest {
                         new Usage(1, 1, 1, 1, 1, true))));
     }
 
+    /**
+     * QueryCost through the cost index loaded from the database, as the daemon answers it; the SQL
+     * oracle must agree on every fixture.
+     */
     private CostReport query(CostFilter filter, int limit, CostDimension... by) {
-        return costs.query(new CostQuery(FROM, TO, List.of(by), filter, limit));
+        CostQuery q = new CostQuery(FROM, TO, List.of(by), filter, limit);
+        CostIndex index = new CostIndex();
+        index.load(costs::forEachCall);
+        CostReport report = index.query(q, Duration.ZERO);
+        assertThat(report).isEqualTo(SqlCostOracle.query(db, q));
+        return report;
     }
 
     @Test
@@ -183,7 +195,7 @@ class CostRepositoryTest {
                 "2026-11-21T00:00:00Z", 101 - i, Usage.ZERO)));
         IntStream.rangeClosed(1, 2).forEach(i -> calls.add(call("p2", i, "two", "b", V1, "p", "m",
                 "2026-11-21T00:00:00Z", i * 10, Usage.ZERO)));
-        costs.insertBatch(calls);
+        ModelCallRows.insert(db, calls);
 
         CostReport r = query(CostFilter.NONE, 100, CostDimension.TENANT);
 
@@ -202,7 +214,7 @@ class CostRepositoryTest {
         for (int i = 0; i < ids.length; i++) {
             runs.insert(RunRecord.queued(ids[i], "b1", V1, "acme", "in", "", FROM.plusSeconds(i)));
         }
-        costs.insertBatch(List.of(
+        ModelCallRows.insert(db, List.of(
                 call("r1", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 1, new Usage(10, 0, 10, 0, 500, true)),
                 call("r1", 8, "acme", "b1", V1, "vllm", "llama", "2026-11-21T00:00:01Z", 1, new Usage(10, 0, 10, 0, 0, false)),
                 call("r2", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 1, new Usage(10, 0, 10, 0, 400, true)),
@@ -250,7 +262,7 @@ class CostRepositoryTest {
         events.append(last, finished.withLastEvent(2, last.hash()));
         assertThat(runs.deleteTerminal("r1", TO).deleted()).isTrue();
         assertThat(costs.spend("acme", FROM, TO).costMicros()).isZero();
-        assertThat(costs.query(new CostQuery(FROM, TO, List.of(), CostFilter.NONE, 10)).total().calls()).isZero();
+        assertThat(query(CostFilter.NONE, 10).total().calls()).isZero();
     }
 
     @Test
