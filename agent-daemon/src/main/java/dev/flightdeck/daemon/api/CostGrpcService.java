@@ -53,7 +53,8 @@ public final class CostGrpcService extends CostServiceGrpc.CostServiceImplBase {
     public void topRuns(TopRunsRequest request, StreamObserver<TopRunsResponse> observer) {
         unary.answer(observer, () -> {
             List<CostlyRun> runs = reports.topRuns(instant(request.hasFrom(), request.getFrom(), "from"),
-                    instant(request.hasTo(), request.getTo(), "to"), filter(request.getFilter()), request.getLimit());
+                    instant(request.hasTo(), request.getTo(), "to"), filter(request.getFilter()), request.getLimit(),
+                    loadWait());
             TopRunsResponse.Builder b = TopRunsResponse.newBuilder();
             for (CostlyRun r : runs) {
                 b.addRuns(dev.flightdeck.proto.v1.CostlyRun.newBuilder().setRunId(r.runId()).setTenant(r.tenant())

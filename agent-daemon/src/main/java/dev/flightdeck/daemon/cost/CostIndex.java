@@ -56,6 +56,8 @@ public final class CostIndex {
     private static final DateTimeFormatter HOUR_KEY = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH':00Z'")
             .withZone(ZoneOffset.UTC);
     private static final long UNPRICED = -1;
+    /** Most words of per-group run bitsets one query allocates (8 MB); groups beyond use a hash set. */
+    private static final long RUN_BITS_WORDS = 1L << 20;
 
     /** A source of every stored call, read once (the database's {@code model_calls}). */
     @FunctionalInterface
@@ -67,7 +69,7 @@ public final class CostIndex {
     private final CountDownLatch loaded = new CountDownLatch(1);
     private volatile String loadFailure;
     private volatile View view = new View(new Chunk[0], 0, new BitSet(), Dict.EMPTY_VIEW, Dict.EMPTY_VIEW,
-            Dict.EMPTY_VIEW, false);
+            Dict.EMPTY_VIEW, false, 0, new String[0]);
 
     // Writer state: guarded by `writer` (the loader owns it alone while `loading`).
     private final Dict tenants = new Dict();
@@ -197,6 +199,14 @@ public final class CostIndex {
      */
     public CostReport query(CostQuery query, Duration maxWait) {
         return new Pass(await(maxWait), query).run();
+    }
+
+    /**
+     * Per run, what its calls that finished in [from, to) and match {@code filter} cost, most
+     * expensive first (then most tokens); the caller breaks the remaining ties with the runs' rows.
+     */
+    public List<RunSpend> spendByRun(Instant from, Instant to, CostFilter filter, Duration maxWait) {
+        return new Pass(await(maxWait), new CostQuery(from, to, List.of(), filter, 1)).spendByRun();
     }
 
     private View await(Duration maxWait) {
@@ -329,14 +339,15 @@ public final class CostIndex {
     }
 
     private void publish() {
-        view = new View(chunks, rows, removed, tenants.view(), bundles.view(), models.view(), !removed.isEmpty());
+        view = new View(chunks, rows, removed, tenants.view(), bundles.view(), models.view(), !removed.isEmpty(),
+                runs.size(), runs.view().first());
     }
 
     // ---- reading ----
 
     /** What a query sees: the first {@code rows} rows of {@code chunks}, minus tombstoned runs. */
     private record View(Chunk[] chunks, int rows, BitSet removed, Dict.View tenants, Dict.View bundles,
-                        Dict.View models, boolean anyRemoved) {
+                        Dict.View models, boolean anyRemoved, int runCount, String[] runIds) {
     }
 
     /** One query's single pass over the rows of its range, and what it accumulates per group. */
@@ -359,6 +370,7 @@ public final class CostIndex {
         private long[] unpriced = new long[64];
         private long[] runCount = new long[64];
         private IntList[] latencies = new IntList[64];
+        private long[][] runBits = new long[64][];
 
         Pass(View v, CostQuery q) {
             this.v = v;
@@ -397,9 +409,60 @@ public final class CostIndex {
             return ok;
         }
 
+        /** Whether the filter keeps row {@code i} and its run is not tombstoned (the time is checked apart). */
+        private boolean kept(Chunk k, int i) {
+            return (tenantOk == null || tenantOk[k.tenant[i]]) && (bundleOk == null || bundleOk[k.bundle[i]])
+                    && (modelOk == null || modelOk[k.model[i]]) && !(v.anyRemoved && v.removed.get(k.run[i]));
+        }
+
+        /** Per run with a matching call: its calls, tokens and cost, most expensive (then most tokens) first. */
+        List<RunSpend> spendByRun() {
+            int n = v.runCount;
+            long[] runCalls = new long[n];
+            long[] runUnpriced = new long[n];
+            long[][] runSums = new long[6][n];
+            for (int c = 0; c * CHUNK_ROWS < v.rows; c++) {
+                Chunk k = v.chunks[c];
+                if (k.maxAt < from || k.minAt >= to) {
+                    continue;
+                }
+                int end = Math.min(CHUNK_ROWS, v.rows - c * CHUNK_ROWS);
+                for (int i = 0; i < end; i++) {
+                    long at = k.at[i];
+                    if (at < from || at >= to || !kept(k, i)) {
+                        continue;
+                    }
+                    int r = k.run[i];
+                    runCalls[r]++;
+                    runSums[0][r] += k.input[i];
+                    runSums[1][r] += k.cached[i];
+                    runSums[2][r] += k.cacheWrite[i];
+                    runSums[3][r] += k.output[i];
+                    runSums[4][r] += k.reasoning[i];
+                    if (k.cost[i] == UNPRICED) {
+                        runUnpriced[r]++;
+                    } else {
+                        runSums[5][r] += k.cost[i];
+                    }
+                }
+            }
+            List<RunSpend> spends = new ArrayList<>();
+            for (int r = 0; r < n; r++) {
+                if (runCalls[r] > 0) {
+                    spends.add(new RunSpend(v.runIds[r], runCalls[r], new Usage(runSums[0][r], runSums[1][r],
+                            runSums[3][r], runSums[4][r], runSums[5][r], runUnpriced[r] == 0, runSums[2][r]),
+                            runUnpriced[r]));
+                }
+            }
+            spends.sort(RunSpend.COSTLIEST_FIRST);
+            return spends;
+        }
+
         CostReport run() {
             LongIntMap groupOf = new LongIntMap(1024);
-            LongIntMap groupRuns = new LongIntMap(1 << 16);
+            // Distinct runs per group: a bit per run while groups x runs stay small, else a hash set.
+            LongIntMap groupRuns = new LongIntMap(1024);
+            int runWords = (v.runCount + 63) >>> 6;
             BitSet totalRuns = new BitSet();
             long[] totalSums = new long[6];
             long totalCalls = 0;
@@ -417,9 +480,7 @@ public final class CostIndex {
                     if (at < from || at >= to) {
                         continue;
                     }
-                    if ((tenantOk != null && !tenantOk[k.tenant[i]]) || (bundleOk != null && !bundleOk[k.bundle[i]])
-                            || (modelOk != null && !modelOk[k.model[i]])
-                            || (v.anyRemoved && v.removed.get(k.run[i]))) {
+                    if (!kept(k, i)) {
                         continue;
                     }
                     int run = k.run[i];
@@ -445,7 +506,7 @@ public final class CostIndex {
                     }
                     int g = groupOf.putIfAbsent(key, groupCount);
                     if (g < 0) {
-                        g = newGroup(code);
+                        g = newGroup(code, runWords);
                     }
                     calls[g]++;
                     add(sums[g], k, i, cost);
@@ -453,7 +514,14 @@ public final class CostIndex {
                         unpriced[g]++;
                     }
                     latencies[g].add(k.latency[i]);
-                    if (groupRuns.putIfAbsent(((long) g << 32) | run, 0) < 0) {
+                    long[] bits = runBits[g];
+                    if (bits != null) {
+                        long bit = 1L << run;
+                        if ((bits[run >>> 6] & bit) == 0) {
+                            bits[run >>> 6] |= bit;
+                            runCount[g]++;
+                        }
+                    } else if (groupRuns.putIfAbsent(((long) g << 32) | run, 0) < 0) {
                         runCount[g]++;
                     }
                 }
@@ -496,7 +564,7 @@ public final class CostIndex {
             }
         }
 
-        private int newGroup(int[] code) {
+        private int newGroup(int[] code, int runWords) {
             int g = groupCount++;
             if (g == calls.length) {
                 int n = g * 2;
@@ -506,6 +574,10 @@ public final class CostIndex {
                 unpriced = Arrays.copyOf(unpriced, n);
                 runCount = Arrays.copyOf(runCount, n);
                 latencies = Arrays.copyOf(latencies, n);
+                runBits = Arrays.copyOf(runBits, n);
+            }
+            if ((long) (g + 1) * runWords <= RUN_BITS_WORDS) {
+                runBits[g] = new long[runWords];
             }
             codes[g] = code.clone();
             sums[g] = new long[6];
@@ -528,9 +600,9 @@ public final class CostIndex {
 
         private static CostGroup group(List<String> keys, Instant bucket, long runs, long calls, long[] s,
                                        long unpriced, IntList latencies) {
-            int[] sorted = latencies.sorted();
+            long[] p = latencies.percentiles(50, 95, 99);
             return new CostGroup(keys, bucket, runs, calls, new Usage(s[0], s[1], s[3], s[4], s[5], unpriced == 0, s[2]),
-                    unpriced, nearestRank(sorted, 50), nearestRank(sorted, 95), nearestRank(sorted, 99));
+                    unpriced, p[0], p[1], p[2]);
         }
     }
 
@@ -735,6 +807,7 @@ public final class CostIndex {
 
     /** A growable int array. */
     private static final class IntList {
+        private static final int RADIX_MIN = 1 << 16;
         private int[] values;
         private int size;
 
@@ -749,10 +822,45 @@ public final class CostIndex {
             values[size++] = value;
         }
 
-        int[] sorted() {
-            int[] a = Arrays.copyOf(values, size);
-            Arrays.sort(a);
-            return a;
+        /**
+         * The nearest-rank percentiles of the values (non-negative). A small list is sorted; a large
+         * one (the total of a month) is searched by radix instead — a histogram of the high 16 bits,
+         * then of the low 16 bits within the bucket holding each rank — a few linear passes instead
+         * of sorting a million values. Both give exactly the value at the rank.
+         */
+        long[] percentiles(int... percents) {
+            long[] out = new long[percents.length];
+            if (size < RADIX_MIN) {
+                int[] sorted = Arrays.copyOf(values, size);
+                Arrays.sort(sorted);
+                for (int p = 0; p < percents.length; p++) {
+                    out[p] = nearestRank(sorted, percents[p]);
+                }
+                return out;
+            }
+            int[] high = new int[1 << 15];
+            for (int i = 0; i < size; i++) {
+                high[values[i] >>> 16]++;
+            }
+            for (int p = 0; p < percents.length; p++) {
+                long rank = Math.max(1, ((long) percents[p] * size + 99) / 100);
+                int h = 0;
+                while (rank > high[h]) {
+                    rank -= high[h++];
+                }
+                int[] low = new int[1 << 16];
+                for (int i = 0; i < size; i++) {
+                    if (values[i] >>> 16 == h) {
+                        low[values[i] & 0xFFFF]++;
+                    }
+                }
+                int l = 0;
+                while (rank > low[l]) {
+                    rank -= low[l++];
+                }
+                out[p] = ((long) h << 16) | l;
+            }
+            return out;
         }
     }
 }

@@ -6,19 +6,22 @@ import dev.flightdeck.daemon.cost.CostIndex;
 import dev.flightdeck.daemon.cost.CostQuery;
 import dev.flightdeck.daemon.cost.CostReport;
 import dev.flightdeck.daemon.cost.CostlyRun;
+import dev.flightdeck.daemon.cost.RunSpend;
 import dev.flightdeck.daemon.error.InvalidArgumentException;
 import dev.flightdeck.daemon.store.CostRepository;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Cost queries (flightdeck.v1.CostService), validated before they run: a wrong request gets an
- * {@link InvalidArgumentException} naming the field. QueryCost is answered by the in-memory
- * {@link CostIndex} (ADR 0014); TopRuns by the database, which also has each run's status.
+ * {@link InvalidArgumentException} naming the field. Both are answered from the in-memory
+ * {@link CostIndex} (ADR 0014); TopRuns reads the rows of the runs it returns from the database.
  */
 public final class CostReports {
     /** Longest time range accepted. */
@@ -82,9 +85,35 @@ public final class CostReports {
 
     /** The most expensive runs by their calls in [from, to) matching {@code filter}; limit 0: {@link #DEFAULT_TOP_RUNS}. */
     public List<CostlyRun> topRuns(Instant from, Instant to, CostFilter filter, int limit) {
+        return topRuns(from, to, filter, limit, DEFAULT_LOAD_WAIT);
+    }
+
+    /**
+     * As {@link #topRuns(Instant, Instant, CostFilter, int)}, waiting at most {@code maxWait} for the
+     * cost index's start-up load. The index ranks the runs by cost and tokens; the database then
+     * gives the rows of just the leading ones — the first {@code limit} and any tied with the last
+     * of them, whose creation time decides — so a month of calls is never grouped in SQL.
+     */
+    public List<CostlyRun> topRuns(Instant from, Instant to, CostFilter filter, int limit, Duration maxWait) {
         range(from, to);
         filter(filter);
-        return costs.topRuns(from, to, filter, limit(limit, DEFAULT_TOP_RUNS, MAX_TOP_RUNS));
+        int wanted = limit(limit, DEFAULT_TOP_RUNS, MAX_TOP_RUNS);
+        List<RunSpend> ranked = index.spendByRun(from, to, filter, maxWait);
+        List<CostlyRun> found = new ArrayList<>();
+        int end = 0;
+        // A run deleted since (no row) is skipped, as the join did: then look further down the ranking.
+        while (found.size() < wanted && end < ranked.size()) {
+            int start = end;
+            end = Math.min(ranked.size(), end + wanted - found.size());
+            while (end < ranked.size() && ranked.get(end).tiesWith(ranked.get(end - 1))) {
+                end++;
+            }
+            found.addAll(costs.withRuns(ranked.subList(start, end)));
+        }
+        found.sort(Comparator.comparing((CostlyRun r) -> r.usage().costMicros())
+                .thenComparing(r -> r.usage().totalTokens()).thenComparing(CostlyRun::createdAt)
+                .thenComparing(CostlyRun::runId).reversed());
+        return List.copyOf(found.subList(0, Math.min(wanted, found.size())));
     }
 
     private static void range(Instant from, Instant to) {

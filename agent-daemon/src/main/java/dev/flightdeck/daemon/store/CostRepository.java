@@ -1,8 +1,8 @@
 package dev.flightdeck.daemon.store;
 
-import dev.flightdeck.daemon.cost.CostFilter;
 import dev.flightdeck.daemon.cost.CostlyRun;
 import dev.flightdeck.daemon.cost.ModelCall;
+import dev.flightdeck.daemon.cost.RunSpend;
 import dev.flightdeck.daemon.cost.TenantSpend;
 import dev.flightdeck.daemon.model.Usage;
 import dev.flightdeck.daemon.run.RunStatus;
@@ -15,15 +15,17 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * The accounting rows of model calls ({@code model_calls}): written with their
  * {@code model_responded} event by {@link RunEventRepository}, deleted with their run by
  * {@link RunRepository#deleteTerminal}, read whole once at start into the in-memory cost index
- * (which answers QueryCost; ADR 0014), and summed here for the per-tenant daily budget check and
- * TopRuns.
+ * (which answers QueryCost and ranks TopRuns; ADR 0014), and summed here for the per-tenant daily
+ * budget check before each model call.
  */
 public final class CostRepository {
     /** The token and cost columns, in the order {@link #usageAt} reads them. */
@@ -34,6 +36,8 @@ public final class CostRepository {
     private static final String INSERT = "INSERT INTO model_calls (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     /** Rows per page of the start-up load: big enough to amortize a page, small enough to stay in memory. */
     private static final int LOAD_FETCH_SIZE = 10_000;
+    /** Most run ids in one IN list. */
+    private static final int MAX_IN = 1_000;
 
     private final Database db;
 
@@ -127,33 +131,32 @@ public final class CostRepository {
     }
 
     /**
-     * The at most {@code limit} runs whose calls in [from, to) matching {@code filter} cost the most:
-     * by priced cost, then tokens, then newer run first.
+     * The runs of {@code spends} that still have a row, each with its tenant, bundle, status and
+     * creation time (in no particular order): TopRuns ranks them.
      */
-    public List<CostlyRun> topRuns(Instant from, Instant to, CostFilter filter, int limit) {
-        Where where = where(from, to, filter);
-        String sql = "SELECT a.run_id, r.tenant, r.bundle_name, r.bundle_version, r.status, r.created_at, a.calls, "
-                + "a.unpriced, a." + USAGE_COLUMNS.replace(", ", ", a.") + " FROM (SELECT run_id, COUNT(*) calls, "
-                + "SUM(CASE WHEN priced THEN 0 ELSE 1 END) unpriced, "
-                + "SUM(input_tokens + cached_input_tokens + cache_write_tokens + output_tokens) tokens, "
-                + sums(USAGE_COLUMNS) + " FROM model_calls" + where.sql + " GROUP BY run_id) a "
-                + "JOIN runs r ON r.run_id = a.run_id "
-                + "ORDER BY a.cost_micros DESC, a.tokens DESC, r.created_at DESC, a.run_id DESC LIMIT ?";
+    public List<CostlyRun> withRuns(List<RunSpend> spends) {
+        Map<String, RunSpend> byId = new HashMap<>();
+        spends.forEach(r -> byId.put(r.runId(), r));
+        List<String> ids = List.copyOf(byId.keySet());
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setInt(where.bind(ps, 1), limit);
-                List<CostlyRun> runs = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        long unpriced = rs.getLong(8);
-                        runs.add(new CostlyRun(rs.getString(1), rs.getString(2), rs.getString(3),
-                                rs.getString(4).trim(), RunStatus.valueOf(rs.getString(5)),
-                                Database.fromDb(rs.getObject(6, OffsetDateTime.class)), rs.getLong(7),
-                                usageAt(rs, 9, unpriced), unpriced));
+            List<CostlyRun> runs = new ArrayList<>();
+            for (int from = 0; from < ids.size(); from += MAX_IN) {
+                List<String> page = ids.subList(from, Math.min(ids.size(), from + MAX_IN));
+                try (PreparedStatement ps = c.prepareStatement("SELECT run_id, tenant, bundle_name, bundle_version, "
+                        + "status, created_at FROM runs WHERE run_id IN (" + "?,".repeat(page.size() - 1) + "?)")) {
+                    Database.bindAll(ps, page);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            RunSpend spend = byId.get(rs.getString(1));
+                            runs.add(new CostlyRun(spend.runId(), rs.getString(2), rs.getString(3),
+                                    rs.getString(4).trim(), RunStatus.valueOf(rs.getString(5)),
+                                    Database.fromDb(rs.getObject(6, OffsetDateTime.class)), spend.calls(),
+                                    spend.usage(), spend.unpricedCalls()));
+                        }
                     }
                 }
-                return runs;
             }
+            return runs;
         });
     }
 
@@ -167,48 +170,5 @@ public final class CostRepository {
     static Usage usageAt(ResultSet rs, int first, long unpriced) throws SQLException {
         return new Usage(rs.getLong(first), rs.getLong(first + 1), rs.getLong(first + 3), rs.getLong(first + 4),
                 rs.getLong(first + 5), unpriced == 0, rs.getLong(first + 2));
-    }
-
-    /** "SUM(a) a, SUM(b) b, ..." over a comma-separated column list. */
-    static String sums(String columns) {
-        StringBuilder sql = new StringBuilder();
-        for (String column : columns.split(", ")) {
-            sql.append(sql.length() == 0 ? "" : ", ").append("SUM(").append(column).append(") ").append(column);
-        }
-        return sql.toString();
-    }
-
-    /** A WHERE clause over the time range and filter lists, with its parameters. */
-    record Where(String sql, List<Object> params) {
-        int bind(PreparedStatement ps, int first) throws SQLException {
-            int i = first;
-            for (Object p : params) {
-                if (p instanceof Long l) {
-                    ps.setLong(i++, l);
-                } else {
-                    ps.setString(i++, (String) p);
-                }
-            }
-            return i;
-        }
-    }
-
-    static Where where(Instant from, Instant to, CostFilter filter) {
-        StringBuilder sql = new StringBuilder(" WHERE finished_at_ms >= ? AND finished_at_ms < ?");
-        List<Object> params = new ArrayList<>(List.of(from.toEpochMilli(), to.toEpochMilli()));
-        in(sql, params, "tenant", filter.tenants());
-        in(sql, params, "bundle_name", filter.bundleNames());
-        in(sql, params, "bundle_version", filter.bundleVersions());
-        in(sql, params, "provider", filter.providers());
-        in(sql, params, "model", filter.models());
-        return new Where(sql.toString(), params);
-    }
-
-    private static void in(StringBuilder sql, List<Object> params, String column, List<String> values) {
-        if (values.isEmpty()) {
-            return;
-        }
-        sql.append(" AND ").append(column).append(" IN (").append("?,".repeat(values.size() - 1)).append("?)");
-        params.addAll(values);
     }
 }

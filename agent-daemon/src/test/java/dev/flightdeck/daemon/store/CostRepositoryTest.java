@@ -8,6 +8,7 @@ import dev.flightdeck.daemon.cost.CostQuery;
 import dev.flightdeck.daemon.cost.CostReport;
 import dev.flightdeck.daemon.cost.CostlyRun;
 import dev.flightdeck.daemon.cost.ModelCall;
+import dev.flightdeck.daemon.engine.CostReports;
 import dev.flightdeck.daemon.model.Usage;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
@@ -207,6 +208,13 @@ class CostRepositoryTest {
                 org.assertj.core.groups.Tuple.tuple("two", 10L, 20L, 20L));
     }
 
+    /** TopRuns as the daemon answers it: ranked by the index loaded from the file, with the runs' rows. */
+    private List<CostlyRun> topRuns(int limit) {
+        CostIndex index = new CostIndex();
+        index.load(costs::forEachCall);
+        return new CostReports(costs, index).topRuns(FROM, TO, CostFilter.NONE, limit, Duration.ZERO);
+    }
+
     @Test
     void topRunsRankByPricedCostThenTokensThenNewerRun() {
         RunRepository runs = new RunRepository(db);
@@ -220,12 +228,14 @@ class CostRepositoryTest {
                 call("r2", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 1, new Usage(10, 0, 10, 0, 400, true)),
                 call("r3", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 1, new Usage(20, 0, 10, 0, 400, true)),
                 call("r4", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 1, new Usage(20, 0, 10, 0, 400, true)),
-                call("r5", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-19T00:00:00Z", 1, new Usage(9, 9, 9, 9, 9999, true))));
+                call("r5", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-19T00:00:00Z", 1, new Usage(9, 9, 9, 9, 9999, true)),
+                // the costliest, but its run row is gone: not listed, and the ones after it move up
+                call("ghost", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 1, new Usage(1, 0, 1, 0, 9999, true))));
 
-        List<CostlyRun> top = costs.topRuns(FROM, TO, CostFilter.NONE, 10);
+        List<CostlyRun> top = topRuns(10);
 
         // r1 $0.0005 (one call unpriced); r3 and r4 tie on cost and tokens: r4 is newer; r2 has fewer tokens;
-        // r5's only call is before the range.
+        // r5's only call is before the range; ghost has no run row.
         assertThat(top).extracting(CostlyRun::runId).containsExactly("r1", "r4", "r3", "r2");
         CostlyRun r1 = top.get(0);
         assertThat(r1.calls()).isEqualTo(2);
@@ -234,7 +244,7 @@ class CostRepositoryTest {
         assertThat(r1.status()).isEqualTo(RunStatus.QUEUED);
         assertThat(r1.createdAt()).isEqualTo(FROM);
         assertThat(r1.bundleVersion()).isEqualTo(V1);
-        assertThat(costs.topRuns(FROM, TO, CostFilter.NONE, 2)).extracting(CostlyRun::runId).containsExactly("r1", "r4");
+        assertThat(topRuns(2)).extracting(CostlyRun::runId).containsExactly("r1", "r4");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.flightdeck.daemon.store;
 
 import dev.flightdeck.daemon.cost.CostDimension;
+import dev.flightdeck.daemon.cost.CostFilter;
 import dev.flightdeck.daemon.cost.CostGroup;
 import dev.flightdeck.daemon.cost.CostQuery;
 import dev.flightdeck.daemon.cost.CostReport;
@@ -27,7 +28,7 @@ public final class SqlCostOracle {
     private static final DateTimeFormatter HOUR_KEY = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH':00Z'")
             .withZone(ZoneOffset.UTC);
     private static final String AGGREGATES = "COUNT(DISTINCT run_id), COUNT(*), SUM(CASE WHEN priced THEN 0 ELSE 1 END), "
-            + CostRepository.sums(CostRepository.USAGE_COLUMNS)
+            + sums(CostRepository.USAGE_COLUMNS)
             + ", MIN(CASE WHEN cd >= 0.5 THEN latency_ms END), MIN(CASE WHEN cd >= 0.95 THEN latency_ms END), "
             + "MIN(CASE WHEN cd >= 0.99 THEN latency_ms END)";
 
@@ -40,7 +41,7 @@ public final class SqlCostOracle {
         for (CostDimension d : query.groupBy()) {
             columns.addAll(columnsOf(d));
         }
-        CostRepository.Where where = CostRepository.where(query.from(), query.to(), query.filter());
+        Where where = where(query.from(), query.to(), query.filter());
         return db.read(c -> {
             List<CostGroup> groups = new ArrayList<>();
             boolean truncated = false;
@@ -48,7 +49,7 @@ public final class SqlCostOracle {
                 String list = String.join(", ", columns);
                 try (PreparedStatement ps = c.prepareStatement("SELECT " + list + ", " + AGGREGATES + " FROM "
                         + ranked(where, "PARTITION BY " + list) + " GROUP BY " + list + " ORDER BY " + list)) {
-                    where.bind(ps, 1);
+                    Database.bindAll(ps, where.params());
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             if (groups.size() == query.limit()) {
@@ -62,7 +63,7 @@ public final class SqlCostOracle {
             }
             CostGroup total;
             try (PreparedStatement ps = c.prepareStatement("SELECT " + AGGREGATES + " FROM " + ranked(where, ""))) {
-                where.bind(ps, 1);
+                Database.bindAll(ps, where.params());
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     total = aggregates(rs, 1, List.of(), null);
@@ -75,7 +76,7 @@ public final class SqlCostOracle {
         });
     }
 
-    private static String ranked(CostRepository.Where where, String partition) {
+    private static String ranked(Where where, String partition) {
         return "(SELECT m.*, CUME_DIST() OVER (" + partition + " ORDER BY latency_ms) cd FROM model_calls m"
                 + where.sql() + ") ranked";
     }
@@ -116,5 +117,36 @@ public final class SqlCostOracle {
         return new CostGroup(keys, bucket, rs.getLong(first), rs.getLong(first + 1),
                 CostRepository.usageAt(rs, first + 3, unpriced), unpriced, rs.getLong(first + 9),
                 rs.getLong(first + 10), rs.getLong(first + 11));
+    }
+
+    /** "SUM(a) a, SUM(b) b, ..." over a comma-separated column list. */
+    private static String sums(String columns) {
+        StringBuilder sql = new StringBuilder();
+        for (String column : columns.split(", ")) {
+            sql.append(sql.length() == 0 ? "" : ", ").append("SUM(").append(column).append(") ").append(column);
+        }
+        return sql.toString();
+    }
+
+    /** A WHERE clause over the time range and filter lists, with its parameters. */
+    private record Where(String sql, List<Object> params) {
+    }
+
+    private static Where where(Instant from, Instant to, CostFilter filter) {
+        StringBuilder sql = new StringBuilder(" WHERE finished_at_ms >= ? AND finished_at_ms < ?");
+        List<Object> params = new ArrayList<>(List.of(from.toEpochMilli(), to.toEpochMilli()));
+        in(sql, params, "tenant", filter.tenants());
+        in(sql, params, "bundle_name", filter.bundleNames());
+        in(sql, params, "bundle_version", filter.bundleVersions());
+        in(sql, params, "provider", filter.providers());
+        in(sql, params, "model", filter.models());
+        return new Where(sql.toString(), params);
+    }
+
+    private static void in(StringBuilder sql, List<Object> params, String column, List<String> values) {
+        if (!values.isEmpty()) {
+            sql.append(" AND ").append(column).append(" IN (").append("?,".repeat(values.size() - 1)).append("?)");
+            params.addAll(values);
+        }
     }
 }
