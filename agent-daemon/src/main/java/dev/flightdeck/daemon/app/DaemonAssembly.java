@@ -84,7 +84,7 @@ public final class DaemonAssembly implements AutoCloseable {
                           EventCodec codec, ApprovalService approvals, RunRetention retention, CostReports costs) {
     }
 
-    /** Daily housekeeping (retention) and the cost index's start-up load; never running while the database closes. */
+    /** Daily housekeeping (retention) and the cost index's start-up load; close() lets it finish (up to 10 s). */
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(named("housekeeping"));
     /**
      * Times model calls without holding a thread per call: scripted latencies, retry backoff,

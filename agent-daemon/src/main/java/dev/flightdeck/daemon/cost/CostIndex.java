@@ -409,9 +409,16 @@ public final class CostIndex {
             return ok;
         }
 
-        /** Whether the filter keeps row {@code i} and its run is not tombstoned (the time is checked apart). */
+        /** How many rows of chunk {@code c} to scan: none when all its calls finished outside the range. */
+        private int scanEnd(int c) {
+            Chunk k = v.chunks[c];
+            return k.maxAt < from || k.minAt >= to ? 0 : Math.min(CHUNK_ROWS, v.rows - c * CHUNK_ROWS);
+        }
+
+        /** Whether row {@code i} finished in the range, the filter keeps it and its run is not tombstoned. */
         private boolean kept(Chunk k, int i) {
-            return (tenantOk == null || tenantOk[k.tenant[i]]) && (bundleOk == null || bundleOk[k.bundle[i]])
+            long at = k.at[i];
+            return at >= from && at < to && (tenantOk == null || tenantOk[k.tenant[i]]) && (bundleOk == null || bundleOk[k.bundle[i]])
                     && (modelOk == null || modelOk[k.model[i]]) && !(v.anyRemoved && v.removed.get(k.run[i]));
         }
 
@@ -423,13 +430,8 @@ public final class CostIndex {
             long[][] runSums = new long[6][n];
             for (int c = 0; c * CHUNK_ROWS < v.rows; c++) {
                 Chunk k = v.chunks[c];
-                if (k.maxAt < from || k.minAt >= to) {
-                    continue;
-                }
-                int end = Math.min(CHUNK_ROWS, v.rows - c * CHUNK_ROWS);
-                for (int i = 0; i < end; i++) {
-                    long at = k.at[i];
-                    if (at < from || at >= to || !kept(k, i)) {
+                for (int i = 0, end = scanEnd(c); i < end; i++) {
+                    if (!kept(k, i)) {
                         continue;
                     }
                     int r = k.run[i];
@@ -471,18 +473,11 @@ public final class CostIndex {
             int[] code = new int[dims.length];
             for (int c = 0; c * CHUNK_ROWS < v.rows; c++) {
                 Chunk k = v.chunks[c];
-                if (k.maxAt < from || k.minAt >= to) {
-                    continue;
-                }
-                int end = Math.min(CHUNK_ROWS, v.rows - c * CHUNK_ROWS);
-                for (int i = 0; i < end; i++) {
-                    long at = k.at[i];
-                    if (at < from || at >= to) {
-                        continue;
-                    }
+                for (int i = 0, end = scanEnd(c); i < end; i++) {
                     if (!kept(k, i)) {
                         continue;
                     }
+                    long at = k.at[i];
                     int run = k.run[i];
                     long cost = k.cost[i];
                     totalCalls++;
