@@ -110,8 +110,9 @@ public final class CostIndex {
                     loadedSoFar = rows;
                 }
             });
-        } catch (RuntimeException e) {
-            loadFailure = e.getMessage();
+        } catch (RuntimeException | Error e) {
+            // Never null (a message may be): a null failure would let queries answer from part of the calls.
+            loadFailure = e.toString();
             LOG.error("cannot load the cost index; cost queries answer UNAVAILABLE until the daemon restarts", e);
             writer.lock();
             try {
@@ -120,6 +121,9 @@ public final class CostIndex {
                 writer.unlock();
             }
             loaded.countDown();
+            if (e instanceof Error error) {
+                throw error;
+            }
             return;
         }
         int fromLoad;

@@ -159,6 +159,14 @@ class CostIndexConsistencyTest {
         });
         assertThatThrownBy(() -> broken.query(ALL, Duration.ZERO)).isInstanceOf(UnavailableException.class)
                 .hasMessageContaining("disk on fire");
+
+        CostIndex noMessage = new CostIndex();
+        noMessage.load(sink -> {
+            sink.accept(new ModelCall("r1", 1, "acme", "b", V, "openai", "gpt-4o", T0, 1, Usage.ZERO));
+            throw new NullPointerException();
+        });
+        assertThatThrownBy(() -> noMessage.query(ALL, Duration.ZERO)).isInstanceOf(UnavailableException.class)
+                .hasMessageContaining("NullPointerException");
     }
 
     private static void await(CountDownLatch latch) {
