@@ -13,12 +13,16 @@ import dev.flightdeck.proto.v1.QueryCostRequest;
 import dev.flightdeck.proto.v1.QueryCostResponse;
 import dev.flightdeck.proto.v1.TopRunsRequest;
 import dev.flightdeck.proto.v1.TopRunsResponse;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
 
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** CostService: spend, tokens and latency of model calls, grouped; the most expensive runs. */
 public final class CostGrpcService extends CostServiceGrpc.CostServiceImplBase {
@@ -37,7 +41,7 @@ public final class CostGrpcService extends CostServiceGrpc.CostServiceImplBase {
             request.getGroupByList().forEach(d -> groupBy.add(dimension(d)));
             CostReport report = reports.query(instant(request.hasFrom(), request.getFrom(), "from"),
                     instant(request.hasTo(), request.getTo(), "to"), groupBy, filter(request.getFilter()),
-                    request.getLimit());
+                    request.getLimit(), loadWait());
             QueryCostResponse.Builder b = QueryCostResponse.newBuilder().setTotal(group(report.total()))
                     .setTruncated(report.truncated());
             report.groups().forEach(g -> b.addGroups(group(g)));
@@ -49,7 +53,8 @@ public final class CostGrpcService extends CostServiceGrpc.CostServiceImplBase {
     public void topRuns(TopRunsRequest request, StreamObserver<TopRunsResponse> observer) {
         unary.answer(observer, () -> {
             List<CostlyRun> runs = reports.topRuns(instant(request.hasFrom(), request.getFrom(), "from"),
-                    instant(request.hasTo(), request.getTo(), "to"), filter(request.getFilter()), request.getLimit());
+                    instant(request.hasTo(), request.getTo(), "to"), filter(request.getFilter()), request.getLimit(),
+                    loadWait());
             TopRunsResponse.Builder b = TopRunsResponse.newBuilder();
             for (CostlyRun r : runs) {
                 b.addRuns(dev.flightdeck.proto.v1.CostlyRun.newBuilder().setRunId(r.runId()).setTenant(r.tenant())
@@ -59,6 +64,16 @@ public final class CostGrpcService extends CostServiceGrpc.CostServiceImplBase {
             }
             return b.build();
         });
+    }
+
+    /**
+     * How long QueryCost may wait for the cost index's start-up load: until the call's deadline,
+     * so a client gets UNAVAILABLE from us rather than DEADLINE_EXCEEDED from nowhere.
+     */
+    private static Duration loadWait() {
+        Deadline deadline = Context.current().getDeadline();
+        return deadline == null ? CostReports.DEFAULT_LOAD_WAIT
+                : Duration.ofMillis(Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 50));
     }
 
     /** The domain dimension, or null for UNSPECIFIED (and unknown numbers), which the domain rejects by position. */

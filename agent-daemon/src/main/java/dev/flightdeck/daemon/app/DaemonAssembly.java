@@ -11,6 +11,7 @@ import dev.flightdeck.daemon.approval.SecretRedactor;
 import dev.flightdeck.daemon.bundle.BundleParser;
 import dev.flightdeck.daemon.bundle.BundleRegistry;
 import dev.flightdeck.daemon.engine.AgentLoop;
+import dev.flightdeck.daemon.cost.CostIndex;
 import dev.flightdeck.daemon.engine.CostReports;
 import dev.flightdeck.daemon.engine.ApprovalService;
 import dev.flightdeck.daemon.engine.EventCodec;
@@ -83,7 +84,7 @@ public final class DaemonAssembly implements AutoCloseable {
                           EventCodec codec, ApprovalService approvals, RunRetention retention, CostReports costs) {
     }
 
-    /** Daily housekeeping (retention); its thread never touches the database while it is closing. */
+    /** Daily housekeeping (retention) and the cost index's start-up load; close() lets it finish (up to 10 s). */
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(named("housekeeping"));
     /**
      * Times model calls without holding a thread per call: scripted latencies, retry backoff,
@@ -156,9 +157,13 @@ public final class DaemonAssembly implements AutoCloseable {
             EventCodec codec = new EventCodec();
             RunFeed feed = new RunFeed();
             ApprovalRepository approvalRows = new ApprovalRepository(database);
-            EventLog log = new EventLog(eventRows, approvalRows, codec, feed, clock);
-            DaemonConfig config = settings.config();
             CostRepository costRows = new CostRepository(database);
+            // Filled from model_calls in the background (cost queries wait for it); appended to by
+            // the event log after each commit from now on, so no committed call is missed.
+            CostIndex costIndex = new CostIndex();
+            housekeeping.execute(() -> costIndex.load(costRows::forEachCall));
+            EventLog log = new EventLog(eventRows, approvalRows, codec, feed, clock, costIndex);
+            DaemonConfig config = settings.config();
             AgentLoop loop = new AgentLoop(runRows, eventRows, codec, log, bundles, providers, new ToolExecutor(tools),
                     config.priceTable(), new TenantBudgets(config.tenantDailyBudgets(), costRows), clock);
             RunScheduler scheduler = new RunScheduler(loop, runRows, settings.runWorkers(),
@@ -166,9 +171,10 @@ public final class DaemonAssembly implements AutoCloseable {
             RunService runs = new RunService(runRows, eventRows, bundles, scheduler, feed, new RunIds(clock), clock);
             ApprovalService approvals = new ApprovalService(approvalRows, runRows, log, scheduler, feed,
                     SecretRedactor.NONE);
-            RunRetention retention = new RunRetention(runRows, clock, Duration.ofDays(config.retentionMaxAgeDays()));
+            RunRetention retention = new RunRetention(runRows, clock, Duration.ofDays(config.retentionMaxAgeDays()),
+                    costIndex);
             return new Domain(database, bundles, scheduler, runs, codec, approvals, retention,
-                    new CostReports(costRows));
+                    new CostReports(costRows, costIndex));
         } catch (RuntimeException e) {
             database.close();
             throw e;

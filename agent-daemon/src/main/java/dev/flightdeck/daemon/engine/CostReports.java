@@ -2,21 +2,26 @@ package dev.flightdeck.daemon.engine;
 
 import dev.flightdeck.daemon.cost.CostDimension;
 import dev.flightdeck.daemon.cost.CostFilter;
+import dev.flightdeck.daemon.cost.CostIndex;
 import dev.flightdeck.daemon.cost.CostQuery;
 import dev.flightdeck.daemon.cost.CostReport;
 import dev.flightdeck.daemon.cost.CostlyRun;
+import dev.flightdeck.daemon.cost.RunSpend;
 import dev.flightdeck.daemon.error.InvalidArgumentException;
 import dev.flightdeck.daemon.store.CostRepository;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Cost queries (flightdeck.v1.CostService), validated before they reach the database: a wrong
- * request gets an {@link InvalidArgumentException} naming the field.
+ * Cost queries (flightdeck.v1.CostService), validated before they run: a wrong request gets an
+ * {@link InvalidArgumentException} naming the field. Both are answered from the in-memory
+ * {@link CostIndex} (ADR 0014); TopRuns reads the rows of the runs it returns from the database.
  */
 public final class CostReports {
     /** Longest time range accepted. */
@@ -31,10 +36,20 @@ public final class CostReports {
     private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
-    private final CostRepository costs;
+    /** How long a query waits for the cost index's start-up load when its caller set no deadline. */
+    public static final Duration DEFAULT_LOAD_WAIT = Duration.ofSeconds(30);
 
-    public CostReports(CostRepository costs) {
+    private final CostRepository costs;
+    private final CostIndex index;
+
+    public CostReports(CostRepository costs, CostIndex index) {
         this.costs = costs;
+        this.index = index;
+    }
+
+    /** As {@link #query(Instant, Instant, List, CostFilter, int, Duration)}, waiting {@link #DEFAULT_LOAD_WAIT}. */
+    public CostReport query(Instant from, Instant to, List<CostDimension> groupBy, CostFilter filter, int limit) {
+        return query(from, to, groupBy, filter, limit, DEFAULT_LOAD_WAIT);
     }
 
     /**
@@ -43,8 +58,11 @@ public final class CostReports {
      * @param from    null when the request has none
      * @param groupBy a null element is an unspecified dimension
      * @param limit   most groups (0: {@link #DEFAULT_GROUPS})
+     * @param maxWait how long to wait for the cost index's start-up load (the caller's deadline);
+     *                then UNAVAILABLE rather than an answer from part of the calls
      */
-    public CostReport query(Instant from, Instant to, List<CostDimension> groupBy, CostFilter filter, int limit) {
+    public CostReport query(Instant from, Instant to, List<CostDimension> groupBy, CostFilter filter, int limit,
+                            Duration maxWait) {
         range(from, to);
         filter(filter);
         Set<CostDimension> seen = EnumSet.noneOf(CostDimension.class);
@@ -62,14 +80,40 @@ public final class CostReports {
             throw new InvalidArgumentException("group_by: DAY and HOUR cannot both be asked for");
         }
         int groups = limit(limit, DEFAULT_GROUPS, MAX_GROUPS);
-        return costs.query(new CostQuery(from, to, groupBy, filter, groups));
+        return index.query(new CostQuery(from, to, groupBy, filter, groups), maxWait);
     }
 
     /** The most expensive runs by their calls in [from, to) matching {@code filter}; limit 0: {@link #DEFAULT_TOP_RUNS}. */
     public List<CostlyRun> topRuns(Instant from, Instant to, CostFilter filter, int limit) {
+        return topRuns(from, to, filter, limit, DEFAULT_LOAD_WAIT);
+    }
+
+    /**
+     * As {@link #topRuns(Instant, Instant, CostFilter, int)}, waiting at most {@code maxWait} for the
+     * cost index's start-up load. The index ranks the runs by cost and tokens; the database then
+     * gives the rows of just the leading ones — the first {@code limit} and any tied with the last
+     * of them, whose creation time decides — so a month of calls is never grouped in SQL.
+     */
+    public List<CostlyRun> topRuns(Instant from, Instant to, CostFilter filter, int limit, Duration maxWait) {
         range(from, to);
         filter(filter);
-        return costs.topRuns(from, to, filter, limit(limit, DEFAULT_TOP_RUNS, MAX_TOP_RUNS));
+        int wanted = limit(limit, DEFAULT_TOP_RUNS, MAX_TOP_RUNS);
+        List<RunSpend> ranked = index.spendByRun(from, to, filter, maxWait);
+        List<CostlyRun> found = new ArrayList<>();
+        int end = 0;
+        // A run deleted since (no row) is skipped, as the join did: then look further down the ranking.
+        while (found.size() < wanted && end < ranked.size()) {
+            int start = end;
+            end = Math.min(ranked.size(), end + wanted - found.size());
+            while (end < ranked.size() && ranked.get(end).tiesWith(ranked.get(end - 1))) {
+                end++;
+            }
+            found.addAll(costs.withRuns(ranked.subList(start, end)));
+        }
+        found.sort(Comparator.comparing((CostlyRun r) -> r.usage().costMicros())
+                .thenComparing(r -> r.usage().totalTokens()).thenComparing(CostlyRun::createdAt)
+                .thenComparing(CostlyRun::runId).reversed());
+        return List.copyOf(found.subList(0, Math.min(wanted, found.size())));
     }
 
     private static void range(Instant from, Instant to) {

@@ -3,6 +3,7 @@ package dev.flightdeck.daemon.engine;
 import dev.flightdeck.client.HashChain;
 import dev.flightdeck.daemon.approval.ApprovalRecord;
 import dev.flightdeck.daemon.approval.ApprovalWrite;
+import dev.flightdeck.daemon.cost.CostIndex;
 import dev.flightdeck.daemon.cost.ModelCall;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
@@ -27,6 +28,7 @@ public final class EventLog {
     private final RunFeed feed;
     private final Clock clock;
     private final ApprovalRepository approvals;
+    private final CostIndex costIndex;
 
     public EventLog(RunEventRepository events, EventCodec codec, RunFeed feed, Clock clock) {
         this(events, null, codec, feed, clock);
@@ -35,6 +37,13 @@ public final class EventLog {
     /** @param approvals where approval rows are read back to tell watchers (null: no approvals) */
     public EventLog(RunEventRepository events, ApprovalRepository approvals, EventCodec codec, RunFeed feed,
                     Clock clock) {
+        this(events, approvals, codec, feed, clock, null);
+    }
+
+    /** @param costIndex where committed model calls are counted for cost queries (null: nowhere) */
+    public EventLog(RunEventRepository events, ApprovalRepository approvals, EventCodec codec, RunFeed feed,
+                    Clock clock, CostIndex costIndex) {
+        this.costIndex = costIndex;
         this.approvals = approvals;
         this.events = events;
         this.codec = codec;
@@ -85,6 +94,10 @@ public final class EventLog {
                 r.model(), at, r.latencyMs(), r.usage())
                 : null;
         events.append(event, updated, writes, call);
+        // Only now, after the commit: a call whose transaction rolled back (append threw) is never counted.
+        if (call != null && costIndex != null) {
+            costIndex.add(call);
+        }
         feed.eventCommitted(event);
         if (approvals != null) {
             if (approvalWrite instanceof ApprovalWrite.Insert i) {

@@ -1,5 +1,6 @@
 package dev.flightdeck.daemon.engine;
 
+import dev.flightdeck.daemon.cost.CostIndex;
 import dev.flightdeck.daemon.error.InvalidArgumentException;
 import dev.flightdeck.daemon.store.RunRepository;
 import org.slf4j.Logger;
@@ -26,9 +27,16 @@ public final class RunRetention {
     private final RunRepository runs;
     private final Clock clock;
     private final Duration configuredMaxAge;
+    private final CostIndex costIndex;
 
     /** @param configuredMaxAge {@code retention.max_age_days} of daemon.yaml; zero = keep forever */
     public RunRetention(RunRepository runs, Clock clock, Duration configuredMaxAge) {
+        this(runs, clock, configuredMaxAge, null);
+    }
+
+    /** @param costIndex where a deleted run's model calls are removed from cost queries (null: none) */
+    public RunRetention(RunRepository runs, Clock clock, Duration configuredMaxAge, CostIndex costIndex) {
+        this.costIndex = costIndex;
         this.runs = runs;
         this.clock = clock;
         this.configuredMaxAge = configuredMaxAge;
@@ -111,6 +119,9 @@ public final class RunRetention {
             for (String id : batch) {
                 RunRepository.Deleted d = runs.deleteTerminal(id, cutoff);
                 if (d.deleted()) {
+                    if (costIndex != null) {
+                        costIndex.removeRun(id);
+                    }
                     deletedAny = true;
                     runCount++;
                     eventCount += d.events();

@@ -170,6 +170,25 @@ class CostServiceTest {
         assertThat(r.getGroups(0).getLatencyP99Ms()).isEqualTo(latencies.get(1));
     }
 
+    @Test
+    void aRestartedDaemonAnswersFromTheCallsInItsDatabase() {
+        daemon.client().pushBundle(TestBundles.scripted("costed", 5, "allow",
+                TestBundles.lookupTurn("A-1", 5) + TestBundles.textTurn("done", 5)));
+        String runId = daemon.client().startRun("costed", "look up A-1", "acme", "").run().runId();
+        daemon.watchToEnd(runId, 0, Duration.ofSeconds(30));
+        Instant now = Instant.now();
+        QueryCostRequest byModel = QueryCostRequest.newBuilder().setFrom(ts(now.minusSeconds(3600)))
+                .setTo(ts(now.plusSeconds(60))).addGroupBy(CostDimension.COST_DIMENSION_MODEL).build();
+        QueryCostResponse before = costs.queryCost(byModel);
+        assertThat(before.getTotal().getCalls()).isEqualTo(2);
+
+        daemon.close();
+        start(); // a new daemon on the same data directory loads the calls at start
+
+        assertThat(costs.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS).queryCost(byModel))
+                .isEqualTo(before);
+    }
+
     private static long latencyMs(RunEventInfo e) {
         try {
             return new ObjectMapper().readTree(e.canonicalJson()).path("payload").path("latency_ms").asLong();

@@ -3,10 +3,12 @@ package dev.flightdeck.daemon.store;
 import dev.flightdeck.daemon.cost.CostDimension;
 import dev.flightdeck.daemon.cost.CostFilter;
 import dev.flightdeck.daemon.cost.CostGroup;
+import dev.flightdeck.daemon.cost.CostIndex;
 import dev.flightdeck.daemon.cost.CostQuery;
 import dev.flightdeck.daemon.cost.CostReport;
 import dev.flightdeck.daemon.cost.CostlyRun;
 import dev.flightdeck.daemon.cost.ModelCall;
+import dev.flightdeck.daemon.engine.CostReports;
 import dev.flightdeck.daemon.model.Usage;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Cost aggregation against hand-computed fixtures in a real H2 file: every sum, micro-dollar,
- * percentile and bucket below was worked out by hand from the rows inserted.
+ * percentile and bucket below was worked out by hand from the rows inserted. QueryCost goes through
+ * the in-memory cost index loaded from the file, checked against the SQL oracle each time.
  */
 class CostRepositoryTest {
     private static final Instant FROM = Instant.parse("2026-11-20T00:00:00Z");
@@ -67,7 +71,7 @@ class CostRepositoryTest {
      * One call at exactly {@link #TO}: outside the range.
      */
     private void insertFixture() {
-        costs.insertBatch(List.of(
+        ModelCallRows.insert(db, List.of(
                 call("r1", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-20T23:59:59.999Z", 100,
                         new Usage(1000, 0, 100, 0, 3500, true)),
                 call("r1", 8, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 300,
@@ -82,8 +86,17 @@ class CostRepositoryTest {
                         new Usage(1, 1, 1, 1, 1, true))));
     }
 
+    /**
+     * QueryCost through the cost index loaded from the database, as the daemon answers it; the SQL
+     * oracle must agree on every fixture.
+     */
     private CostReport query(CostFilter filter, int limit, CostDimension... by) {
-        return costs.query(new CostQuery(FROM, TO, List.of(by), filter, limit));
+        CostQuery q = new CostQuery(FROM, TO, List.of(by), filter, limit);
+        CostIndex index = new CostIndex();
+        index.load(costs::forEachCall);
+        CostReport report = index.query(q, Duration.ZERO);
+        assertThat(report).isEqualTo(SqlCostOracle.query(db, q));
+        return report;
     }
 
     @Test
@@ -183,7 +196,7 @@ class CostRepositoryTest {
                 "2026-11-21T00:00:00Z", 101 - i, Usage.ZERO)));
         IntStream.rangeClosed(1, 2).forEach(i -> calls.add(call("p2", i, "two", "b", V1, "p", "m",
                 "2026-11-21T00:00:00Z", i * 10, Usage.ZERO)));
-        costs.insertBatch(calls);
+        ModelCallRows.insert(db, calls);
 
         CostReport r = query(CostFilter.NONE, 100, CostDimension.TENANT);
 
@@ -195,6 +208,13 @@ class CostRepositoryTest {
                 org.assertj.core.groups.Tuple.tuple("two", 10L, 20L, 20L));
     }
 
+    /** TopRuns as the daemon answers it: ranked by the index loaded from the file, with the runs' rows. */
+    private List<CostlyRun> topRuns(int limit) {
+        CostIndex index = new CostIndex();
+        index.load(costs::forEachCall);
+        return new CostReports(costs, index).topRuns(FROM, TO, CostFilter.NONE, limit, Duration.ZERO);
+    }
+
     @Test
     void topRunsRankByPricedCostThenTokensThenNewerRun() {
         RunRepository runs = new RunRepository(db);
@@ -202,18 +222,20 @@ class CostRepositoryTest {
         for (int i = 0; i < ids.length; i++) {
             runs.insert(RunRecord.queued(ids[i], "b1", V1, "acme", "in", "", FROM.plusSeconds(i)));
         }
-        costs.insertBatch(List.of(
+        ModelCallRows.insert(db, List.of(
                 call("r1", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 1, new Usage(10, 0, 10, 0, 500, true)),
                 call("r1", 8, "acme", "b1", V1, "vllm", "llama", "2026-11-21T00:00:01Z", 1, new Usage(10, 0, 10, 0, 0, false)),
                 call("r2", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 1, new Usage(10, 0, 10, 0, 400, true)),
                 call("r3", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 1, new Usage(20, 0, 10, 0, 400, true)),
                 call("r4", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 1, new Usage(20, 0, 10, 0, 400, true)),
-                call("r5", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-19T00:00:00Z", 1, new Usage(9, 9, 9, 9, 9999, true))));
+                call("r5", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-19T00:00:00Z", 1, new Usage(9, 9, 9, 9, 9999, true)),
+                // the costliest, but its run row is gone: not listed, and the ones after it move up
+                call("ghost", 4, "acme", "b1", V1, "openai", "gpt-4o", "2026-11-21T00:00:00Z", 1, new Usage(1, 0, 1, 0, 9999, true))));
 
-        List<CostlyRun> top = costs.topRuns(FROM, TO, CostFilter.NONE, 10);
+        List<CostlyRun> top = topRuns(10);
 
         // r1 $0.0005 (one call unpriced); r3 and r4 tie on cost and tokens: r4 is newer; r2 has fewer tokens;
-        // r5's only call is before the range.
+        // r5's only call is before the range; ghost has no run row.
         assertThat(top).extracting(CostlyRun::runId).containsExactly("r1", "r4", "r3", "r2");
         CostlyRun r1 = top.get(0);
         assertThat(r1.calls()).isEqualTo(2);
@@ -222,7 +244,7 @@ class CostRepositoryTest {
         assertThat(r1.status()).isEqualTo(RunStatus.QUEUED);
         assertThat(r1.createdAt()).isEqualTo(FROM);
         assertThat(r1.bundleVersion()).isEqualTo(V1);
-        assertThat(costs.topRuns(FROM, TO, CostFilter.NONE, 2)).extracting(CostlyRun::runId).containsExactly("r1", "r4");
+        assertThat(topRuns(2)).extracting(CostlyRun::runId).containsExactly("r1", "r4");
     }
 
     @Test
@@ -250,7 +272,7 @@ class CostRepositoryTest {
         events.append(last, finished.withLastEvent(2, last.hash()));
         assertThat(runs.deleteTerminal("r1", TO).deleted()).isTrue();
         assertThat(costs.spend("acme", FROM, TO).costMicros()).isZero();
-        assertThat(costs.query(new CostQuery(FROM, TO, List.of(), CostFilter.NONE, 10)).total().calls()).isZero();
+        assertThat(query(CostFilter.NONE, 10).total().calls()).isZero();
     }
 
     @Test
