@@ -61,10 +61,19 @@ public final class CostsView extends BorderPane {
     private final java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
     /** Runs one chart step; the benchmark wraps it to time each chart. */
     java.util.function.Consumer<Runnable> runStep = Runnable::run;
+    /**
+     * True for the first pulse after a new snapshot: that pulse lays out the table and totals the
+     * answer changed, so the first chart waits for the next one instead of adding to it.
+     */
+    private boolean restPulse;
     /** Runs one pending chart update per pulse, then stops. */
     private final javafx.animation.AnimationTimer drawer = new javafx.animation.AnimationTimer() {
         @Override
         public void handle(long now) {
+            if (restPulse) {
+                restPulse = false;
+                return;
+            }
             Runnable step = pending.poll();
             if (step == null) {
                 stop();
@@ -117,9 +126,6 @@ public final class CostsView extends BorderPane {
             }
             return;
         }
-        for (JFreeChart c : charts()) {
-            c.getPlot().setNoDataMessage(noDataMessages.get(c));
-        }
         java.time.Duration bucket = s.request().bucketUnit().getDuration();
         boolean daily = s.request().daily();
         java.time.Instant from = s.buckets().isEmpty() ? s.request().from() : s.buckets().get(0);
@@ -146,6 +152,7 @@ public final class CostsView extends BorderPane {
         }));
         pending.add(() -> redraw(byVersion, c -> c.getCategoryPlot().setDataset(
                 CostCharts.bars(s.spendByVersion(), 8, CostsView::shortVersion))));
+        restPulse = true;
         drawer.start();
     }
 
@@ -154,8 +161,11 @@ public final class CostsView extends BorderPane {
         return !pending.isEmpty();
     }
 
-    private static void redraw(JFreeChart chart, java.util.function.Consumer<JFreeChart> change) {
+    /** Changes a chart with its notifications held, so it redraws once, after the change. */
+    private void redraw(JFreeChart chart, java.util.function.Consumer<JFreeChart> change) {
         chart.setNotify(false);
+        // Every plot change redraws the whole chart at once: the message too is set with notifications held.
+        chart.getPlot().setNoDataMessage(noDataMessages.get(chart));
         change.accept(chart);
         CostCharts.axesIfData(chart);
         chart.setNotify(true);
