@@ -3,10 +3,10 @@
 # dev.flightdeck.console.view.CostsDashboardBench with the test class path.
 # Headless (Monocle, software rendering) by default; with DISPLAY set (e.g. under xvfb-run) and
 # BENCH_GLASS=gtk it uses a real window. Extra JVM options: BENCH_JAVA_OPTS
-# (-Dbench.days=30 -Dbench.models=14 -Dbench.rounds=20).
+# (-Dbench.days=400 -Dbench.models=25 -Dbench.rounds=20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./mvnw -q -B -pl app-desktop -am test-compile dependency:build-classpath \
+./mvnw -q -B ${BENCH_MAVEN_OPTS:-} -pl app-desktop -am test-compile dependency:build-classpath \
     -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 CP="app-desktop/target/test-classes:app-desktop/target/classes:proto/target/classes:$(cat app-desktop/target/bench.classpath)"
 if [ "${BENCH_GLASS:-monocle}" = gtk ]; then

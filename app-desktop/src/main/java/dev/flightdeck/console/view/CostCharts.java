@@ -192,6 +192,17 @@ final class CostCharts {
         return d;
     }
 
+    /** Empties a chart (nothing valid to show): its data, its unpriced note; the axes go with them. */
+    static void clear(JFreeChart chart) {
+        if (chart.getPlot() instanceof XYPlot xy) {
+            xy.setDataset(xy.getDataset() instanceof TimeTableXYDataset ? new TimeTableXYDataset(UTC)
+                    : new XYSeriesCollection());
+            unpricedNote(chart, List.of());
+        } else if (chart.getPlot() instanceof CategoryPlot cat) {
+            cat.setDataset(new DefaultCategoryDataset());
+        }
+    }
+
     /** Axes only when there is something to read on them: an empty chart shows just its message. */
     static void axesIfData(JFreeChart chart) {
         boolean data;
@@ -272,13 +283,12 @@ final class CostCharts {
         r.setDefaultShapesVisible(points <= MAX_MARKED_POINTS);
     }
 
-    /** Shows [from, to) on a time chart, whatever the data covers. */
-    static void timeRange(JFreeChart chart, Instant from, Instant to) {
+    /** Shows [from, to) on a time chart, whatever the data covers; {@code days} labels days, else hours. */
+    static void timeRange(JFreeChart chart, Instant from, Instant to, boolean days) {
         tooltipsIfSmall(chart);
         markersIfSparse(chart);
         DateAxis axis = (DateAxis) chart.getXYPlot().getDomainAxis();
         axis.setRange(new Date(from.toEpochMilli()), new Date(to.toEpochMilli()));
-        boolean days = Duration.between(from, to).compareTo(Duration.ofDays(2)) > 0;
         axis.setDateFormatOverride(new SimpleDateFormat(days ? "MMM d" : "HH:mm", Locale.ENGLISH));
         ((SimpleDateFormat) axis.getDateFormatOverride()).setTimeZone(UTC);
         axis.setLabel(days ? "day (UTC)" : "hour (UTC)");

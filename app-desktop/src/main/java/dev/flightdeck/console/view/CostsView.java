@@ -3,9 +3,9 @@ package dev.flightdeck.console.view;
 import atlantafx.base.controls.Message;
 import atlantafx.base.theme.Styles;
 import atlantafx.base.theme.Tweaks;
-import dev.flightdeck.client.CostDimension;
 import dev.flightdeck.client.CostlyRunInfo;
 import dev.flightdeck.client.RunState;
+import dev.flightdeck.console.viewmodel.BundleVersionKey;
 import dev.flightdeck.console.viewmodel.ConsoleViewModel;
 import dev.flightdeck.console.viewmodel.CostSnapshot;
 import dev.flightdeck.console.viewmodel.CostsViewModel;
@@ -56,13 +56,24 @@ public final class CostsView extends BorderPane {
     private final JFreeChart byVersion = CostCharts.spendBy("Spend by bundle version", CostCharts.PALETTE[3]);
     private final JFreeChart latency = CostCharts.latency();
     private final JFreeChart tokens = CostCharts.tokens();
+    /** Each chart's own message for a range without data. */
+    private final java.util.Map<JFreeChart, String> noDataMessages = new java.util.HashMap<>();
     private final java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
     /** Runs one chart step; the benchmark wraps it to time each chart. */
     java.util.function.Consumer<Runnable> runStep = Runnable::run;
+    /**
+     * True for the first pulse after a new snapshot: that pulse lays out the table and totals the
+     * answer changed, so the first chart waits for the next one instead of adding to it.
+     */
+    private boolean restPulse;
     /** Runs one pending chart update per pulse, then stops. */
     private final javafx.animation.AnimationTimer drawer = new javafx.animation.AnimationTimer() {
         @Override
         public void handle(long now) {
+            if (restPulse) {
+                restPulse = false;
+                return;
+            }
             Runnable step = pending.poll();
             if (step == null) {
                 stop();
@@ -86,6 +97,9 @@ public final class CostsView extends BorderPane {
         GridPane grid = chartGrid();
         VBox.setVgrow(grid, Priority.ALWAYS);
         setCenter(new VBox(grid, table(openRun)));
+        for (JFreeChart c : charts()) {
+            noDataMessages.put(c, c.getPlot().getNoDataMessage());
+        }
         vm.snapshotProperty().addListener((obs, old, s) -> show(s));
         show(vm.snapshotProperty().get());
     }
@@ -101,37 +115,44 @@ public final class CostsView extends BorderPane {
      * ranges (docs/benchmarks.md). A newer snapshot replaces the steps not yet drawn.
      */
     void show(CostSnapshot s) {
+        pending.clear();
         if (s.request() == null) {
+            // Nothing valid to show (an invalid custom range): no charts of another range stay up.
+            for (JFreeChart c : charts()) {
+                redraw(c, chart -> {
+                    CostCharts.clear(chart);
+                    chart.getPlot().setNoDataMessage("No range to show");
+                });
+            }
             return;
         }
-        java.time.Duration bucket = s.request().bucket() == CostDimension.HOUR
-                ? java.time.Duration.ofHours(1) : java.time.Duration.ofDays(1);
+        java.time.Duration bucket = s.request().bucketUnit().getDuration();
+        boolean daily = s.request().daily();
         java.time.Instant from = s.buckets().isEmpty() ? s.request().from() : s.buckets().get(0);
         // To the end of the last bucket: the current, partial hour or day is drawn whole, not as a sliver.
         java.time.Instant to = s.buckets().isEmpty() ? s.request().to() : s.buckets().get(s.buckets().size() - 1).plus(bucket);
-        pending.clear();
         pending.add(() -> redraw(spend, c -> {
             c.getXYPlot().setDataset(CostCharts.stacked(s.spendByModel(), bucket));
-            CostCharts.timeRange(c, from, to);
+            CostCharts.timeRange(c, from, to, daily);
             CostCharts.unpricedNote(c, s.unpricedModels());
             int bin = CostCharts.binSize(s.buckets().size());
             if (bin > 1) {
-                c.getXYPlot().getDomainAxis().setLabel("bars of " + bin + (bucket.toHours() == 1 ? " hours" : " days")
-                        + " (UTC)");
+                c.getXYPlot().getDomainAxis().setLabel("bars of " + bin + (daily ? " days" : " hours") + " (UTC)");
             }
         }));
         pending.add(() -> redraw(byTenant, c -> c.getCategoryPlot().setDataset(
                 CostCharts.bars(s.spendByTenant(), 8, t -> t.isEmpty() ? "(none)" : t))));
         pending.add(() -> redraw(latency, c -> {
             c.getXYPlot().setDataset(CostCharts.lines(s.latency(), bucket));
-            CostCharts.timeRange(c, from, to);
+            CostCharts.timeRange(c, from, to, daily);
         }));
         pending.add(() -> redraw(tokens, c -> {
             c.getXYPlot().setDataset(CostCharts.lines(s.tokens(), bucket));
-            CostCharts.timeRange(c, from, to);
+            CostCharts.timeRange(c, from, to, daily);
         }));
         pending.add(() -> redraw(byVersion, c -> c.getCategoryPlot().setDataset(
                 CostCharts.bars(s.spendByVersion(), 8, CostsView::shortVersion))));
+        restPulse = true;
         drawer.start();
     }
 
@@ -140,8 +161,11 @@ public final class CostsView extends BorderPane {
         return !pending.isEmpty();
     }
 
-    private static void redraw(JFreeChart chart, java.util.function.Consumer<JFreeChart> change) {
+    /** Changes a chart with its notifications held, so it redraws once, after the change. */
+    private void redraw(JFreeChart chart, java.util.function.Consumer<JFreeChart> change) {
         chart.setNotify(false);
+        // Every plot change redraws the whole chart at once: the message too is set with notifications held.
+        chart.getPlot().setNoDataMessage(noDataMessages.get(chart));
         change.accept(chart);
         CostCharts.axesIfData(chart);
         chart.setNotify(true);
@@ -292,9 +316,23 @@ public final class CostsView extends BorderPane {
         export.getStyleClass().add(Styles.SMALL);
         export.disableProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.topRuns()));
         export.setOnAction(e -> exportCsv());
+        // The export's own line, next to its button: a refresh never replaces it.
+        Label exported = new Label();
+        exported.setId("exportStatus");
+        exported.getStyleClass().addAll("muted", Styles.TEXT_SMALL);
+        exported.textProperty().bind(vm.exportStatusProperty());
+        Label exportFailed = new Label();
+        exportFailed.setId("exportError");
+        exportFailed.getStyleClass().addAll(Styles.DANGER, Styles.TEXT_SMALL);
+        exportFailed.textProperty().bind(vm.exportErrorProperty());
+        exportFailed.setWrapText(true);
+        for (Label l : List.of(exported, exportFailed)) {
+            l.visibleProperty().bind(l.textProperty().isNotEmpty());
+            l.managedProperty().bind(l.visibleProperty());
+        }
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        HBox bar = new HBox(10, title, hint, spacer, export);
+        HBox bar = new HBox(10, title, hint, spacer, exported, exportFailed, export);
         bar.setAlignment(Pos.CENTER_LEFT);
 
         TableView<CostlyRunInfo> table = new TableView<>(vm.topRuns());
@@ -302,7 +340,10 @@ public final class CostsView extends BorderPane {
         table.getStyleClass().addAll(Styles.STRIPED, Tweaks.EDGE_TO_EDGE, Styles.DENSE);
         table.setFixedCellSize(30);
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        Label empty = new Label("No model calls in this range");
+        Label empty = new Label();
+        empty.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(
+                () -> vm.snapshotProperty().get().request() == null ? "No range to show"
+                        : "No model calls in this range", vm.snapshotProperty()));
         empty.getStyleClass().add("empty-state");
         table.setPlaceholder(empty);
 
@@ -357,8 +398,10 @@ public final class CostsView extends BorderPane {
     private static ComboBox<String> filter(String id, ObservableList<String> choices, String all,
                                            javafx.beans.property.ObjectProperty<String> value) {
         ObservableList<String> items = FXCollections.observableArrayList((String) null);
-        // Choices only grow: insert the new ones in place (replacing the list would clear the selection).
+        // Edited in place, never replaced (replacing the list would clear the selection): choices of
+        // a previous daemon go, new ones are inserted in order after "All".
         Runnable sync = () -> {
+            items.removeIf(item -> item != null && !choices.contains(item));
             for (int i = 0; i < choices.size(); i++) {
                 if (!items.contains(choices.get(i))) {
                     items.add(Math.min(i + 1, items.size()), choices.get(i));
@@ -389,7 +432,7 @@ public final class CostsView extends BorderPane {
 
     /** "support-refund@3f2a9c…" → "support-refund@3f2a9c1d". */
     private static String shortVersion(String key) {
-        int at = key.lastIndexOf('@');
-        return at < 0 ? key : key.substring(0, at + 1) + RunsView.shortId(key.substring(at + 1));
+        BundleVersionKey k = BundleVersionKey.parse(key);
+        return k.version().isEmpty() ? key : k.name() + "@" + RunsView.shortId(k.version());
     }
 }

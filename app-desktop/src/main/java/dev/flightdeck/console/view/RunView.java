@@ -5,6 +5,7 @@ import dev.flightdeck.client.RunEventInfo;
 import dev.flightdeck.client.RunInfo;
 import dev.flightdeck.console.viewmodel.Formats;
 import dev.flightdeck.console.viewmodel.RunViewModel;
+import dev.flightdeck.console.viewmodel.TimelineLine;
 import javafx.animation.Animation;
 import javafx.animation.KeyFrame;
 import javafx.animation.Timeline;
@@ -335,12 +336,12 @@ final class RunView extends BorderPane {
             chip.getStyleClass().removeIf(c -> c.startsWith("chip-"));
             chip.getStyleClass().add("chip-" + family(e.type()));
             chip.setText(Formats.eventType(e.type()));
-            var call = e.modelCall();
-            // A model call's tokens, cost and latency get their own column (the summary's copy is dropped).
-            summary.setText(call == null ? e.summary() : e.summary().replaceFirst(" \\[[^\\]]*]$", ""));
-            usage.setText(call == null ? "" : Formats.callUsage(call));
-            usage.setVisible(call != null);
-            usage.setManaged(call != null);
+            // A model call's tokens, cost and latency get their own column.
+            TimelineLine line = TimelineLine.of(e);
+            summary.setText(line.headline());
+            usage.setText(line.usage());
+            usage.setVisible(!line.usage().isEmpty());
+            usage.setManaged(!line.usage().isEmpty());
             setText(null);
             setGraphic(box);
         }

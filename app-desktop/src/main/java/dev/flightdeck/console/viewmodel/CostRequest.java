@@ -21,4 +21,14 @@ public record CostRequest(Instant from, Instant to, CostDimension bucket, CostFi
                 ? CostDimension.HOUR : CostDimension.DAY;
         return new CostRequest(from, to, bucket, filter);
     }
+
+    /** The length of one time bucket: an hour or a day. */
+    public java.time.temporal.ChronoUnit bucketUnit() {
+        return bucket == CostDimension.HOUR ? java.time.temporal.ChronoUnit.HOURS : java.time.temporal.ChronoUnit.DAYS;
+    }
+
+    /** True when the range is drawn in daily buckets (longer than {@link #HOURLY_UP_TO}). */
+    public boolean daily() {
+        return bucket != CostDimension.HOUR;
+    }
 }

@@ -1,6 +1,5 @@
 package dev.flightdeck.console.viewmodel;
 
-import dev.flightdeck.client.CostDimension;
 import dev.flightdeck.client.CostGroupInfo;
 import dev.flightdeck.client.CostReport;
 import dev.flightdeck.client.CostlyRunInfo;
@@ -53,6 +52,12 @@ public record CostSnapshot(CostRequest request, List<Instant> buckets, List<Seri
     public record Bar(String label, double dollars, boolean priced, long calls) {
     }
 
+    /** The models this answer names, drawn or unpriced ("other" is not one). */
+    public List<String> models() {
+        return java.util.stream.Stream.concat(spendByModel.stream().map(Series::name).filter(m -> !m.equals(OTHER)),
+                unpricedModels.stream()).toList();
+    }
+
     /** Total points the time charts draw (the size the dashboard benchmark measures). */
     public int pointCount() {
         return List.of(spendByModel, latency, tokens).stream().flatMap(List::stream).mapToInt(Series::size).sum();
@@ -70,15 +75,16 @@ public record CostSnapshot(CostRequest request, List<Instant> buckets, List<Seri
         for (int i = 0; i < buckets.size(); i++) {
             index.put(buckets.get(i), i);
         }
-        return new CostSnapshot(request, buckets, spendByModel(overTime, buckets, index),
-                unpricedModels(overTime), latency(perBucket), tokens(perBucket, buckets, index), bars(byTenant), bars(byVersion),
+        List<String> unpriced = unpricedModels(overTime);
+        return new CostSnapshot(request, buckets, spendByModel(overTime, unpriced, buckets, index),
+                unpriced, latency(perBucket), tokens(perBucket, buckets, index), bars(byTenant), bars(byVersion),
                 perBucket.total(), List.copyOf(topRuns), List.of(overTime, perBucket, byTenant, byVersion).stream()
                 .anyMatch(CostReport::truncated));
     }
 
     /** The start of every bucket that overlaps [from, to), in UTC like the daemon's buckets. */
     static List<Instant> buckets(CostRequest request) {
-        ChronoUnit unit = request.bucket() == CostDimension.HOUR ? ChronoUnit.HOURS : ChronoUnit.DAYS;
+        ChronoUnit unit = request.bucketUnit();
         Duration step = unit.getDuration();
         List<Instant> out = new ArrayList<>();
         for (Instant t = request.from().truncatedTo(unit); t.isBefore(request.to()); t = t.plus(step)) {
@@ -100,10 +106,11 @@ public record CostSnapshot(CostRequest request, List<Instant> buckets, List<Seri
         return anyPriced.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
     }
 
-    private static List<Series> spendByModel(CostReport overTime, List<Instant> buckets, Map<Instant, Integer> index) {
+    private static List<Series> spendByModel(CostReport overTime, List<String> unpricedModels, List<Instant> buckets,
+                                             Map<Instant, Integer> index) {
         Map<String, double[]> byModel = new LinkedHashMap<>();
         Map<String, Long> totals = new HashMap<>();
-        java.util.Set<String> unpriced = new java.util.HashSet<>(unpricedModels(overTime));
+        java.util.Set<String> unpriced = new java.util.HashSet<>(unpricedModels);
         for (CostGroupInfo g : overTime.groups()) {
             Integer i = g.bucketStart() == null ? null : index.get(g.bucketStart());
             if (i == null || unpriced.contains(g.key(1))) {

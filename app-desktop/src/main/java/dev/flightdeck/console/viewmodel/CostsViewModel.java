@@ -34,13 +34,22 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The Costs screen: spend, tokens and latency of model calls over a time range, by model, tenant
  * and bundle version, with the most expensive runs. While the screen is shown ({@link #setActive})
- * it asks again every {@link #REFRESH_EVERY}, and {@link #DEBOUNCE} after runs change; one query
- * set is in flight at a time, and an answer to an older range or filter is dropped. Failures show
- * in the screen ({@link #errorProperty()}), not in the notification area.
+ * it asks again every {@link #REFRESH_EVERY}, and {@link #DEBOUNCE} after runs change. The five
+ * queries of a refresh run in parallel under one {@link #QUERY_DEADLINE}. A new range, filter or
+ * daemon cancels the refresh in flight and asks at once; an older answer never replaces a newer
+ * one. A timer tick or a burst of run changes during a refresh asks again once it is answered.
+ * Failures show in the screen ({@link #errorProperty()}), not in the notification area; the CSV
+ * export has its own status line ({@link #exportStatusProperty()}).
  */
 public final class CostsViewModel {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CostsViewModel.class);
@@ -50,6 +59,8 @@ public final class CostsViewModel {
     public static final Duration DEBOUNCE = Duration.ofSeconds(1);
     /** How many of the most expensive runs the table lists. */
     public static final int TOP_RUNS = 100;
+    /** How long the five queries of one refresh may take together (they run in parallel). */
+    public static final Duration QUERY_DEADLINE = DaemonClient.DEFAULT_DEADLINE;
 
     /** The ranges the picker offers; CUSTOM uses {@link #customFromProperty()} and {@link #customToProperty()}. */
     public enum Range {
@@ -91,6 +102,8 @@ public final class CostsViewModel {
     private final ReadOnlyBooleanWrapper loading = new ReadOnlyBooleanWrapper();
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper exportStatus = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper exportError = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper spend = new ReadOnlyStringWrapper("—");
     private final ReadOnlyStringWrapper calls = new ReadOnlyStringWrapper("—");
     private final ReadOnlyStringWrapper tokens = new ReadOnlyStringWrapper("—");
@@ -98,10 +111,19 @@ public final class CostsViewModel {
     private final ReadOnlyStringWrapper unpriced = new ReadOnlyStringWrapper("");
 
     private boolean active;
-    private boolean inFlight;
+    /** The refresh in flight, null when none: only its answer is applied. */
+    private Fetch current;
+    /** The {@link #generation} {@link #current} asks about. */
+    private long currentGeneration;
+    /** A refresh of the same question was asked while one was in flight: ask again after it. */
     private boolean again;
-    /** Bumped when what is asked changes: answers of an older generation are dropped. */
+    /** Bumped when what is asked changes (range, filter, daemon): the refresh in flight is cancelled. */
     private long generation;
+    /** The next answer comes from another daemon (or a reconnect): filter choices start afresh. */
+    private boolean choicesFromNewDaemon;
+    private Duration queryDeadline = QUERY_DEADLINE;
+    /** Runs the queries of a refresh side by side (the UI executor's task waits for them). */
+    private final java.util.concurrent.ThreadPoolExecutor queries = queryPool();
     private UiExecutor.Cancellable nextRefresh;
     private UiExecutor.Cancellable debounce;
     /** Bumped when timers are called off: a timer of an older epoch that fires anyway does nothing. */
@@ -121,8 +143,12 @@ public final class CostsViewModel {
             p.addListener((obs, old, v) -> askedChanged());
         }
         connection.clientProperty().addListener((obs, old, client) -> {
-            if (client != null && active) {
-                refresh();
+            if (client != null) {
+                choicesFromNewDaemon = true;
+                generation++;
+                if (active) {
+                    refresh();
+                }
             }
         });
     }
@@ -191,9 +217,19 @@ public final class CostsViewModel {
         return error.getReadOnlyProperty();
     }
 
-    /** A line about the data: when it was read, whether the group list was cut, the last export. */
+    /** A line about the data: when it was read, whether the group list was cut. */
     public ReadOnlyStringProperty statusProperty() {
         return status.getReadOnlyProperty();
+    }
+
+    /** How the last CSV export went ("Exported 3 runs to top-runs.csv"); stays until the next export. */
+    public ReadOnlyStringProperty exportStatusProperty() {
+        return exportStatus.getReadOnlyProperty();
+    }
+
+    /** Why the last CSV export failed; empty when it worked. Stays until the next export. */
+    public ReadOnlyStringProperty exportErrorProperty() {
+        return exportError.getReadOnlyProperty();
     }
 
     /** Spend of the range ("$1.2345", "$1.2345 + unpriced", "unpriced"). */
@@ -270,13 +306,12 @@ public final class CostsViewModel {
         return CostRequest.of(now.minus(r.length), now, filter);
     }
 
-    /** Asks the daemon now (or right after the queries in flight). */
+    /**
+     * Asks the daemon now. A refresh of another question (range, filter, daemon) in flight is
+     * cancelled; one of the same question is answered first, then asked again.
+     */
     public void refresh() {
         if (closed) {
-            return;
-        }
-        if (inFlight) {
-            again = true;
             return;
         }
         cancelTimers();
@@ -287,40 +322,59 @@ public final class CostsViewModel {
         }
         CostRequest req = request();
         if (req == null) {
+            cancelInFlight();
+            clearShown();
             error.set("Pick a custom range of 1 to " + MAX_CUSTOM_DAYS + " days whose last day is not before its first day");
             return;
         }
-        inFlight = true;
+        if (current != null) {
+            if (currentGeneration == generation) {
+                again = true;
+                return;
+            }
+            cancelInFlight();
+        }
+        Fetch fetch = new Fetch(queries, queryDeadline);
+        current = fetch;
+        currentGeneration = generation;
         loading.set(true);
-        long asked = generation;
-        ui.submit(() -> fetch(client, req), s -> {
-            finished();
-            if (asked == generation && !closed) {
+        ui.submit(() -> fetch.run(client, req), s -> {
+            if (current == fetch) {
+                finished();
                 apply(s);
+                next();
             }
-            next();
         }, e -> {
-            finished();
-            if (asked == generation && !closed) {
+            if (current == fetch) {
+                finished();
                 failed(client, e);
+                next();
             }
-            next();
         });
     }
 
     /** Writes the top-runs table to {@code file} as CSV (off the UI thread); the status line says how it went. */
-    public void exportTopRuns(Path file) {
+    public void exportTopRuns(Path chosen) {
         List<CostlyRunInfo> rows = List.copyOf(topRuns);
+        Path file = withCsvExtension(chosen);
+        exportStatus.set("");
+        exportError.set("");
         ui.submit(() -> {
             try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                 writeCsv(rows, w);
             }
             return rows.size();
-        }, n -> status.set("Exported " + n + (n == 1 ? " run to " : " runs to ") + file.getFileName()),
+        }, n -> exportStatus.set("Exported " + n + (n == 1 ? " run to " : " runs to ") + file.getFileName()),
                 e -> {
-                    error.set("Cannot export to " + file + ": " + NotificationsViewModel.describe(e));
+                    exportError.set("Cannot export to " + file + ": " + NotificationsViewModel.describe(e));
                     notifications.error("Cannot export the top runs", e);
                 });
+    }
+
+    /** {@code file} with ".csv" added when its name has no extension ("top-runs" → "top-runs.csv"). */
+    static Path withCsvExtension(Path file) {
+        String name = file.getFileName().toString();
+        return name.lastIndexOf('.') > 0 ? file : file.resolveSibling(name + ".csv");
     }
 
     /** The CSV of the top-runs table: exact dollars (6 places); an unpriced run has no cost and says so. */
@@ -345,22 +399,111 @@ public final class CostsViewModel {
         closed = true;
         active = false;
         cancelTimers();
+        cancelInFlight();
+        queries.shutdownNow();
     }
 
     // ---- plumbing -------------------------------------------------------------------------------
 
-    /** The queries of one refresh, run in the background; the snapshot is built there too. */
-    static CostSnapshot fetch(DaemonClient client, CostRequest r) {
-        CostDimension bucket = r.bucket();
-        CostReport overTime = client.queryCost(new CostQuery(r.from(), r.to(), List.of(bucket, CostDimension.MODEL),
-                r.filter()));
-        CostReport perBucket = client.queryCost(new CostQuery(r.from(), r.to(), List.of(bucket), r.filter()));
-        CostReport byTenant = client.queryCost(new CostQuery(r.from(), r.to(), List.of(CostDimension.TENANT),
-                r.filter()));
-        CostReport byVersion = client.queryCost(new CostQuery(r.from(), r.to(),
-                List.of(CostDimension.BUNDLE_VERSION), r.filter()));
-        List<CostlyRunInfo> top = client.topRuns(r.from(), r.to(), r.filter(), TOP_RUNS);
-        return CostSnapshot.of(r, overTime, perBucket, byTenant, byVersion, top);
+    /** Deadline of the whole refresh (tests shorten it). */
+    void setQueryDeadline(Duration deadline) {
+        this.queryDeadline = deadline;
+    }
+
+    /**
+     * The five queries of one refresh, side by side, under one deadline; the snapshot is built on
+     * the calling (background) thread once all have answered. {@link #cancel} interrupts the
+     * queries still running, which cancels their calls.
+     */
+    static final class Fetch {
+        private final ExecutorService pool;
+        private final Duration deadline;
+        private final List<Future<?>> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean cancelled;
+
+        Fetch(ExecutorService pool, Duration deadline) {
+            this.pool = pool;
+            this.deadline = deadline;
+        }
+
+        CostSnapshot run(DaemonClient client, CostRequest r) throws Exception {
+            long end = System.nanoTime() + deadline.toNanos();
+            // Every call's own deadline is the refresh's: they all start now.
+            DaemonClient c = client.withDeadline(deadline);
+            CostDimension bucket = r.bucket();
+            try {
+                Future<CostReport> overTime = start(() -> c.queryCost(new CostQuery(r.from(), r.to(),
+                        List.of(bucket, CostDimension.MODEL), r.filter())));
+                Future<CostReport> perBucket = start(() -> c.queryCost(new CostQuery(r.from(), r.to(),
+                        List.of(bucket), r.filter())));
+                Future<CostReport> byTenant = start(() -> c.queryCost(new CostQuery(r.from(), r.to(),
+                        List.of(CostDimension.TENANT), r.filter())));
+                Future<CostReport> byVersion = start(() -> c.queryCost(new CostQuery(r.from(), r.to(),
+                        List.of(CostDimension.BUNDLE_VERSION), r.filter())));
+                Future<List<CostlyRunInfo>> top = start(() -> c.topRuns(r.from(), r.to(), r.filter(), TOP_RUNS));
+                return CostSnapshot.of(r, await(overTime, end), await(perBucket, end), await(byTenant, end),
+                        await(byVersion, end), await(top, end));
+            } finally {
+                started.forEach(f -> f.cancel(true)); // the ones still running when one failed or time ran out
+            }
+        }
+
+        void cancel() {
+            cancelled = true;
+            started.forEach(f -> f.cancel(true));
+        }
+
+        private <T> Future<T> start(java.util.concurrent.Callable<T> query) {
+            if (cancelled) {
+                throw new CancellationException("superseded by a newer refresh");
+            }
+            Future<T> f = pool.submit(query);
+            started.add(f);
+            return f;
+        }
+
+        private <T> T await(Future<T> f, long end) throws Exception {
+            try {
+                return f.get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            } catch (TimeoutException e) {
+                throw new TimeoutException("the cost queries did not answer within " + deadline.toSeconds() + " s");
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadPoolExecutor queryPool() {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        var pool = new java.util.concurrent.ThreadPoolExecutor(5, 5, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "console-cost-query-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    private void cancelInFlight() {
+        if (current != null) {
+            current.cancel();
+            current = null;
+            again = false;
+            loading.set(false);
+        }
+    }
+
+    /** Nothing valid to show (an invalid custom range): no charts, totals or runs of another range. */
+    private void clearShown() {
+        snapshot.set(CostSnapshot.EMPTY);
+        topRuns.clear();
+        spend.set("—");
+        calls.set("—");
+        tokens.set("—");
+        p95.set("—");
+        unpriced.set("");
+        status.set("");
     }
 
     private void apply(CostSnapshot s) {
@@ -376,10 +519,24 @@ public final class CostsViewModel {
                 + (total.unpricedCalls() == 1 ? " call" : " calls") + " unpriced (not in the spend)");
         status.set((s.truncated() ? "Too many groups: the charts show the first ones. " : "")
                 + "Updated " + Formats.timeOfDay(clock.instant(), clock.getZone()).replaceFirst("\\.\\d+$", ""));
-        merge(tenants, s.spendByTenant().stream().map(CostSnapshot.Bar::label).toList(), tenant.get());
-        merge(bundles, s.spendByVersion().stream().map(b -> bundleNameOf(b.label())).toList(), bundle.get());
-        merge(models, java.util.stream.Stream.concat(s.spendByModel().stream().map(CostSnapshot.Series::name)
-                .filter(m -> !m.equals(CostSnapshot.OTHER)), s.unpricedModels().stream()).toList(), model.get());
+        List<String> seenTenants = s.spendByTenant().stream().map(CostSnapshot.Bar::label).toList();
+        List<String> seenBundles = s.spendByVersion().stream()
+                .map(b -> BundleVersionKey.parse(b.label()).name()).toList();
+        List<String> seenModels = s.models();
+        if (choicesFromNewDaemon) {
+            // Another daemon (or the same one after a reconnect): its own choices, not the old ones.
+            // A chosen filter it does not know is let go, which asks again without it.
+            choicesFromNewDaemon = false;
+            List<Runnable> letGo = new java.util.ArrayList<>();
+            restart(tenants, seenTenants, tenant, letGo);
+            restart(bundles, seenBundles, bundle, letGo);
+            restart(models, seenModels, model, letGo);
+            letGo.forEach(Runnable::run);
+        } else {
+            merge(tenants, seenTenants, tenant.get());
+            merge(bundles, seenBundles, bundle.get());
+            merge(models, seenModels, model.get());
+        }
     }
 
     /** Choices only grow: narrowing by one tenant must not hide the others from the picker. */
@@ -391,6 +548,18 @@ public final class CostsViewModel {
         }
         if (all.size() != choices.size()) {
             choices.setAll(all);
+        }
+    }
+
+    /** Choices become what the new daemon answered; the selection stays if it is among them. */
+    private static void restart(ObservableList<String> choices, List<String> seen, ObjectProperty<String> selected,
+                                List<Runnable> letGo) {
+        Set<String> now = new TreeSet<>(seen);
+        if (!List.copyOf(now).equals(choices)) {
+            choices.setAll(now);
+        }
+        if (selected.get() != null && !now.contains(selected.get())) {
+            letGo.add(() -> selected.set(null));
         }
     }
 
@@ -410,7 +579,7 @@ public final class CostsViewModel {
     }
 
     private void finished() {
-        inFlight = false;
+        current = null;
         loading.set(false);
     }
 
@@ -418,7 +587,7 @@ public final class CostsViewModel {
         if (again) {
             again = false;
             refresh();
-        } else if (active && !closed && nextRefresh == null) {
+        } else if (active && !closed && current == null && nextRefresh == null) {
             nextRefresh = later(REFRESH_EVERY, () -> {
                 nextRefresh = null;
                 refresh();
@@ -465,11 +634,5 @@ public final class CostsViewModel {
 
     static String modelIdOf(String modelKey) {
         return modelKey == null ? null : modelKey.substring(modelKey.indexOf('/') + 1);
-    }
-
-    /** "support-refund@3f2a…" → "support-refund". */
-    static String bundleNameOf(String versionKey) {
-        int at = versionKey.lastIndexOf('@');
-        return at < 0 ? versionKey : versionKey.substring(0, at);
     }
 }

@@ -50,13 +50,32 @@ public final class FakeCosts extends CostServiceGrpc.CostServiceImplBase {
     /** When set, QueryCost fails with this status. */
     public volatile Status fail;
 
+    /**
+     * Runs on the serving thread before every QueryCost and TopRuns answer (null: none). A test
+     * makes the daemon slow or waits for the calls to overlap with it.
+     */
+    public volatile Runnable beforeAnswer;
+
     public void add(Call call) {
         calls.add(call);
+    }
+
+    /** Forgets the seeded calls (another daemon's data follows). */
+    public void clear() {
+        calls.clear();
+    }
+
+    private void beforeAnswer() {
+        Runnable hook = beforeAnswer;
+        if (hook != null) {
+            hook.run();
+        }
     }
 
     @Override
     public void queryCost(QueryCostRequest request, StreamObserver<QueryCostResponse> out) {
         queries.add(request);
+        beforeAnswer();
         if (fail != null) {
             out.onError(fail.asRuntimeException());
             return;
@@ -80,6 +99,7 @@ public final class FakeCosts extends CostServiceGrpc.CostServiceImplBase {
     @Override
     public void topRuns(TopRunsRequest request, StreamObserver<TopRunsResponse> out) {
         topRunsRequests.add(request);
+        beforeAnswer();
         Map<String, List<Call>> byRun = new LinkedHashMap<>();
         matching(request.getFrom(), request.getTo(), request.getFilter())
                 .forEach(c -> byRun.computeIfAbsent(c.runId(), k -> new ArrayList<>()).add(c));

@@ -56,11 +56,11 @@ class CostChartsTest {
         var renderer = (org.jfree.chart.renderer.xy.XYLineAndShapeRenderer) latency.getXYPlot().getRenderer();
 
         latency.getXYPlot().setDataset(CostCharts.lines(List.of(hourly("p50", 1)), Duration.ofHours(1)));
-        CostCharts.timeRange(latency, T0, T0.plus(Duration.ofDays(1)));
+        CostCharts.timeRange(latency, T0, T0.plus(Duration.ofDays(1)), false);
         assertThat(renderer.getDefaultShapesVisible()).as("a single point, marked").isTrue();
 
         latency.getXYPlot().setDataset(CostCharts.lines(List.of(hourly("p50", 720), hourly("p95", 720)), Duration.ofHours(1)));
-        CostCharts.timeRange(latency, T0, T0.plus(Duration.ofDays(30)));
+        CostCharts.timeRange(latency, T0, T0.plus(Duration.ofDays(30)), true);
         assertThat(renderer.getDefaultShapesVisible()).as("1,440 points, lines only").isFalse();
     }
 
@@ -80,11 +80,11 @@ class CostChartsTest {
     void timeChartsKeepTooltipsOnlyForSmallDatasets() {
         JFreeChart latency = CostCharts.latency();
         latency.getXYPlot().setDataset(CostCharts.lines(List.of(hourly("p50", 48)), Duration.ofHours(1)));
-        CostCharts.timeRange(latency, T0, T0.plus(Duration.ofDays(2)));
+        CostCharts.timeRange(latency, T0, T0.plus(Duration.ofDays(2)), false);
         assertThat(latency.getXYPlot().getRenderer().getDefaultToolTipGenerator()).isNotNull();
 
         latency.getXYPlot().setDataset(CostCharts.lines(List.of(hourly("p50", 720)), Duration.ofHours(1)));
-        CostCharts.timeRange(latency, T0, T0.plus(Duration.ofDays(30)));
+        CostCharts.timeRange(latency, T0, T0.plus(Duration.ofDays(30)), true);
         assertThat(latency.getXYPlot().getRenderer().getDefaultToolTipGenerator()).isNull();
     }
 }

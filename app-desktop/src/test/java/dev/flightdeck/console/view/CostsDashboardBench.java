@@ -1,23 +1,14 @@
 package dev.flightdeck.console.view;
 
 import atlantafx.base.theme.PrimerLight;
-import dev.flightdeck.client.CostDimension;
-import dev.flightdeck.client.CostFilter;
-import dev.flightdeck.client.CostGroupInfo;
-import dev.flightdeck.client.CostReport;
-import dev.flightdeck.client.CostlyRunInfo;
-import dev.flightdeck.client.DaemonClient;
-import dev.flightdeck.client.DaemonEndpoint;
-import dev.flightdeck.client.RunState;
-import dev.flightdeck.client.UsageInfo;
 import dev.flightdeck.console.concurrent.FxUiExecutor;
-import dev.flightdeck.console.viewmodel.ConnectionViewModel;
-import dev.flightdeck.console.viewmodel.CostRequest;
+import dev.flightdeck.console.testing.FakeCosts;
+import dev.flightdeck.console.testing.FakeDaemon;
+import dev.flightdeck.console.viewmodel.ConsoleViewModel;
 import dev.flightdeck.console.viewmodel.CostSnapshot;
 import dev.flightdeck.console.viewmodel.CostsViewModel;
-import dev.flightdeck.console.viewmodel.DaemonLocator;
-import dev.flightdeck.console.viewmodel.NotificationsViewModel;
 import dev.flightdeck.console.viewmodel.UserPrompts;
+import dev.flightdeck.proto.v1.RunStatus;
 import javafx.animation.AnimationTimer;
 import javafx.application.Application;
 import javafx.application.Platform;
@@ -28,27 +19,30 @@ import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The dashboard benchmark (docs/benchmarks.md), a runnable harness rather than a test: the Costs
- * screen in a 1280×800 window is fed snapshots of 30 days of hourly buckets × 14 models (about
- * 13,000 points over the three time charts), one refresh at a time. The snapshot is built on a
- * background thread like the view model does; the FX thread only draws it. An AnimationTimer
- * records every pulse; the figure is the longest gap between two pulses during a refresh (goal:
- * never over 100 ms), next to the time {@code CostsView.show} itself holds the FX thread.
+ * screen in a 1280×800 window, asked through its real request path. A {@link CostsViewModel}
+ * connected to the in-process test daemon ({@link FakeDaemon}, over gRPC) refreshes a custom
+ * range of {@value #MAX_DAYS} days — the longest the screen asks, in daily buckets — over
+ * calls of {@code bench.models} models: 400 days × 25 models = 10,000 (day, model) groups, the
+ * daemon's default group limit. The five queries run side by side and the snapshot is built off
+ * the FX thread as in the console; the FX thread applies the answer (totals, table, filter
+ * choices) and draws the charts. An AnimationTimer records every pulse; the figure is the
+ * longest gap between two pulses from the moment the refresh is asked until the last chart is
+ * drawn and 12 more pulses have passed (goal: never over 100 ms).
  *
  * <p>Run with {@code app-desktop/bench.sh} (headless Monocle) or under Xvfb with {@code -Dglass.platform=gtk}.
- * Sizes: {@code -Dbench.days=30 -Dbench.models=14 -Dbench.rounds=20}.
+ * Sizes: {@code -Dbench.days=400 -Dbench.models=25 -Dbench.rounds=20}.
  */
 public final class CostsDashboardBench extends Application {
     /** Main class (JavaFX is on the class path). */
@@ -58,18 +52,28 @@ public final class CostsDashboardBench extends Application {
         }
     }
 
-    private static final int DAYS = Integer.getInteger("bench.days", 30);
-    private static final int MODELS = Integer.getInteger("bench.models", 14);
+    private static final int MAX_DAYS = 400;
+    private static final int DAYS = Integer.getInteger("bench.days", MAX_DAYS);
+    private static final int MODELS = Integer.getInteger("bench.models", 25);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 20);
     private static final int WARMUP = 3;
     private static final int PULSES_AFTER = 12;
 
+    private FakeDaemon daemon;
+    private ConsoleViewModel console;
     private CostsView view;
     /** Written and read on the FX thread only (the driver resets them through runLater). */
     private long lastPulse;
     private long maxGap;
+    /** Checked on every pulse: once true, {@link #pulses} counts down. FX thread only. */
+    private BooleanSupplier settled = () -> true;
     private volatile CountDownLatch pulses = new CountDownLatch(0);
     private volatile long measuredGap;
+    /** When the last refresh was asked and answered (System.nanoTime), FX thread only. */
+    private long askedAt;
+    private long answeredAt;
+    /** Longest pulse gap of the last refresh before its answer arrived (FX thread only). */
+    private long gapWhileAsking;
     /** Longest time each chart's step held the FX thread, in draw order (FX thread only). */
     private final long[] stepMax = new long[5];
     /** The same in FX-thread CPU time: what drawing costs, whatever else the machine is doing. */
@@ -77,14 +81,25 @@ public final class CostsDashboardBench extends Application {
     private int stepNo;
 
     @Override
-    public void start(Stage stage) {
+    public void start(Stage stage) throws Exception {
         Application.setUserAgentStylesheet(new PrimerLight().getUserAgentStylesheet());
-        FxUiExecutor ui = new FxUiExecutor(1, 4);
-        Clock clock = Clock.systemUTC();
-        NotificationsViewModel notes = new NotificationsViewModel(clock);
-        ConnectionViewModel nowhere = new ConnectionViewModel(ui, new NoDaemon(), UserPrompts.answering(false), notes,
-                clock, Duration.ofSeconds(1), false);
-        view = new CostsView(new CostsViewModel(ui, nowhere, notes, clock), run -> { });
+        daemon = new FakeDaemon();
+        LocalDate lastDay = LocalDate.now(ZoneOffset.UTC);
+        LocalDate firstDay = lastDay.minusDays(DAYS - 1L);
+        seed(daemon, firstDay, DAYS, new Random(42));
+        FxUiExecutor ui = new FxUiExecutor(4, 64);
+        console = new ConsoleViewModel(ui, daemon.locator(), UserPrompts.answering(false), Clock.systemUTC(),
+                Duration.ofSeconds(10), false);
+        CostsViewModel costs = console.costs();
+        costs.rangeProperty().set(CostsViewModel.Range.CUSTOM);
+        costs.customFromProperty().set(firstDay);
+        costs.customToProperty().set(lastDay);
+        view = new CostsView(costs, run -> { });
+        costs.snapshotProperty().addListener((obs, old, s) -> {
+            answeredAt = System.nanoTime();
+            gapWhileAsking = maxGap; // the queries ran in the background until now; the FX thread's own work follows
+            maxGap = 0;
+        });
         java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         view.runStep = step -> {
             int chart = stepNo++ % stepMax.length;
@@ -106,9 +121,12 @@ public final class CostsDashboardBench extends Application {
                     maxGap = Math.max(maxGap, now - lastPulse);
                 }
                 lastPulse = now;
-                pulses.countDown();
+                if (settled.getAsBoolean()) {
+                    pulses.countDown();
+                }
             }
         }.start();
+        console.start(false);
         Thread driver = new Thread(this::drive, "bench-driver");
         driver.setDaemon(true);
         driver.start();
@@ -116,65 +134,97 @@ public final class CostsDashboardBench extends Application {
 
     private void drive() {
         try {
-            Instant to = Instant.now().truncatedTo(ChronoUnit.HOURS);
-            Instant from = to.minus(Duration.ofDays(DAYS));
+            long connectBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!onFx(() -> console.connection().getClient() != null)) {
+                if (System.nanoTime() > connectBy) {
+                    throw new IllegalStateException("not connected to the test daemon");
+                }
+                idle();
+            }
             idle(); // let the window settle
             long idleGap = idle();
+            CostsViewModel costs = console.costs();
             List<long[]> rounds = new ArrayList<>();
+            int[] points = new int[2];
             for (int round = 0; round < WARMUP + ROUNDS; round++) {
                 if (round == WARMUP) {
                     measure(() -> {
                         Arrays.fill(stepMax, 0);
                         Arrays.fill(stepCpuMax, 0);
-                    });
+                    }, () -> true);
                 }
-                long b0 = System.nanoTime();
-                CostSnapshot s = snapshot(from, to, new Random(round));
-                long build = System.nanoTime() - b0;
-                long[] show = new long[1];
-                long gap = measure(() -> {
-                    long t0 = System.nanoTime();
-                    view.show(s);
-                    show[0] = System.nanoTime() - t0;
-                });
-                rounds.add(new long[] {build, show[0], gap, s.pointCount()});
+                CostSnapshot before = onFx(() -> costs.snapshotProperty().get());
+                long gc0 = gcMillis();
+                long gapAfterAnswer = measure(() -> {
+                    askedAt = System.nanoTime();
+                    costs.refresh();
+                }, () -> costs.snapshotProperty().get() != before && !view.drawing() && !costs.loadingProperty().get());
+                long gc = gcMillis() - gc0;
+                long beforeAnswer = onFx(() -> gapWhileAsking);
+                long gap = Math.max(beforeAnswer, gapAfterAnswer);
+                long answer = onFx(() -> answeredAt - askedAt);
+                CostSnapshot s = onFx(() -> costs.snapshotProperty().get());
+                if (s.request() == null || !onFx(() -> costs.errorProperty().get()).isEmpty()) {
+                    throw new IllegalStateException("refresh failed: " + onFx(() -> costs.errorProperty().get()));
+                }
+                if (s.truncated()) {
+                    throw new IllegalStateException("the daemon cut the group list: ask for fewer days or models");
+                }
+                points[0] = s.pointCount();
+                points[1] = DAYS * MODELS; // one seeded call per (day, model)
+                rounds.add(new long[] {answer, gap, beforeAnswer, gapAfterAnswer, gc});
             }
-            report(idleGap, rounds);
-            CountDownLatch steps = new CountDownLatch(1);
-            Platform.runLater(() -> {
-                System.out.println("    longest step per chart (spend, tenant, latency, tokens, version), wall: "
-                        + Arrays.stream(stepMax).mapToObj(CostsDashboardBench::ms).toList());
-                System.out.println("    the same in FX-thread CPU time:                                   "
-                        + Arrays.stream(stepCpuMax).mapToObj(CostsDashboardBench::ms).toList());
-                steps.countDown();
-            });
-            steps.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            report(idleGap, rounds, points);
+            System.out.println("    longest step per chart (spend, tenant, latency, tokens, version), wall: "
+                    + onFx(() -> Arrays.stream(stepMax).mapToObj(CostsDashboardBench::ms).toList()));
+            System.out.println("    the same in FX-thread CPU time:                                   "
+                    + onFx(() -> Arrays.stream(stepCpuMax).mapToObj(CostsDashboardBench::ms).toList()));
+        } catch (Exception e) {
+            e.printStackTrace();
         } finally {
-            Platform.exit();
+            Platform.runLater(() -> {
+                console.close();
+                daemon.close();
+                Platform.exit();
+            });
         }
+    }
+
+    /** Milliseconds all garbage collectors have paused or worked so far. */
+    private static long gcMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime).sum();
+    }
+
+    private static <T> T onFx(java.util.concurrent.Callable<T> read) throws Exception {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(read);
+        Platform.runLater(task);
+        return task.get(30, TimeUnit.SECONDS);
     }
 
     /** The longest pulse gap while nothing changes. */
     private long idle() throws InterruptedException {
-        return measure(() -> { });
+        return measure(() -> { }, () -> true);
     }
 
-    /** Runs {@code onFx} on the FX thread and returns the longest pulse gap from just before it to {@value #PULSES_AFTER} pulses after. */
-    private long measure(Runnable onFx) throws InterruptedException {
+    /**
+     * Runs {@code onFx} on the FX thread and returns the longest pulse gap from just before it
+     * until {@code done} holds and {@value #PULSES_AFTER} more pulses have passed.
+     */
+    private long measure(Runnable onFx, BooleanSupplier done) throws InterruptedException {
         CountDownLatch latch = new CountDownLatch(PULSES_AFTER);
         CountDownLatch ran = new CountDownLatch(1);
         Platform.runLater(() -> {
             maxGap = 0;
             lastPulse = System.nanoTime();
+            settled = done;
             pulses = latch;
             onFx.run();
             ran.countDown();
         });
         ran.await();
-        if (!latch.await(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("no pulses: is the window shown?");
+        if (!latch.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("no pulses or no answer: is the window shown?");
         }
         CountDownLatch read = new CountDownLatch(1);
         Platform.runLater(() -> {
@@ -185,68 +235,53 @@ public final class CostsDashboardBench extends Application {
         return measuredGap;
     }
 
-    /** What the daemon would answer for DAYS × 24 hourly buckets × MODELS models, turned into a snapshot. */
-    static CostSnapshot snapshot(Instant from, Instant to, Random random) {
-        DateTimeFormatter hourKey = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:00'Z'").withZone(ZoneOffset.UTC);
-        List<CostGroupInfo> overTime = new ArrayList<>();
-        List<CostGroupInfo> perBucket = new ArrayList<>();
-        for (Instant h = from; h.isBefore(to); h = h.plus(Duration.ofHours(1))) {
-            long hourCalls = 0;
+    /**
+     * One call per day and model (spread over 20 tenants, 6 bundles × 5 versions and 100 runs),
+     * so the (day, model) query answers DAYS × MODELS groups.
+     */
+    static void seed(FakeDaemon daemon, LocalDate firstDay, int days, Random random) {
+        for (int d = 0; d < days; d++) {
+            Instant day = firstDay.plusDays(d).atStartOfDay(ZoneOffset.UTC).toInstant();
             for (int m = 0; m < MODELS; m++) {
-                long calls = 1 + random.nextInt(40);
-                hourCalls += calls;
-                overTime.add(group(List.of(hourKey.format(h), "provider-" + (m % 3) + "/model-" + m), h, calls,
-                        calls * (200 + random.nextInt(4000)) * (m + 1), random));
+                int run = random.nextInt(100);
+                daemon.costs.add(new FakeCosts.Call("run-" + run, "tenant-" + (run % 20), "bundle-" + (run % 6),
+                        Integer.toHexString(0x10000000 + (run % 30) * 7919), RunStatus.RUN_STATUS_SUCCEEDED,
+                        "provider-" + (m % 3), "model-" + m, day.plusSeconds(random.nextInt(86_400)),
+                        200 + random.nextInt(4000), 50 + random.nextInt(800), (1 + random.nextInt(40_000)) * (m + 1L),
+                        true, 300 + random.nextInt(3000)));
             }
-            perBucket.add(group(List.of(hourKey.format(h)), h, hourCalls, hourCalls * 1500, random));
         }
-        List<CostGroupInfo> tenants = new ArrayList<>();
-        for (int t = 0; t < 20; t++) {
-            tenants.add(group(List.of("tenant-" + t), null, 100, random.nextInt(50_000_000), random));
-        }
-        List<CostGroupInfo> versions = new ArrayList<>();
-        for (int v = 0; v < 30; v++) {
-            versions.add(group(List.of("bundle-" + (v % 6) + "@" + Integer.toHexString(0x10000000 + v * 7919)), null,
-                    100, random.nextInt(50_000_000), random));
-        }
-        List<CostlyRunInfo> top = new ArrayList<>();
-        for (int r = 0; r < CostsViewModel.TOP_RUNS; r++) {
-            top.add(new CostlyRunInfo("run-" + r, "tenant-" + (r % 20), "bundle-" + (r % 6), "abcdef012345",
-                    RunState.SUCCEEDED, from, 3, new UsageInfo(3000, 0, 400, 0, 100_000 - r * 500L, true), 0));
-        }
-        CostGroupInfo total = group(List.of(), null, 1_000_000, 123_456_789_000L, random);
-        return CostSnapshot.of(new CostRequest(from, to, CostDimension.HOUR, CostFilter.ALL),
-                new CostReport(overTime, total, false), new CostReport(perBucket, total, false),
-                new CostReport(tenants, total, false), new CostReport(versions, total, false), top);
     }
 
-    private static CostGroupInfo group(List<String> keys, Instant bucket, long calls, long costMicros, Random random) {
-        long p50 = 300 + random.nextInt(900);
-        return new CostGroupInfo(keys, bucket, Math.max(1, calls / 3), calls,
-                new UsageInfo(calls * 1200, calls * 100, calls * 300, 0, costMicros, true), 0, p50,
-                p50 * 2 + random.nextInt(500), p50 * 3 + random.nextInt(2000));
-    }
-
-    private static void report(long idleGap, List<long[]> rounds) {
+    private static void report(long idleGap, List<long[]> rounds, int[] points) {
         List<long[]> measured = rounds.subList(WARMUP, rounds.size());
-        long[] build = measured.stream().mapToLong(r -> r[0]).sorted().toArray();
-        long[] show = measured.stream().mapToLong(r -> r[1]).sorted().toArray();
-        long[] gap = measured.stream().mapToLong(r -> r[2]).sorted().toArray();
+        long[] answer = measured.stream().mapToLong(r -> r[0]).sorted().toArray();
+        long[] gap = measured.stream().mapToLong(r -> r[1]).sorted().toArray();
+        long[] asking = measured.stream().mapToLong(r -> r[2]).sorted().toArray();
+        long[] drawing = measured.stream().mapToLong(r -> r[3]).sorted().toArray();
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         String out = String.join(System.lineSeparator(),
                 "Costs dashboard benchmark",
                 "  machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java "
                         + System.getProperty("java.version") + ", glass " + System.getProperty("glass.platform", "default")
                         + ", prism " + System.getProperty("prism.order", "default") + ", load average " + load,
-                "  points per refresh: " + rounds.get(0)[3] + " (" + DAYS + " days hourly x " + MODELS + " models)",
-                "  first refresh (cold): show " + ms(rounds.get(0)[1]) + ", longest pulse gap " + ms(rounds.get(0)[2]),
+                "  request: custom range of " + DAYS + " days (daily buckets) x " + MODELS + " models, through"
+                        + " CostsViewModel.refresh and the in-process test daemon",
+                "  per refresh: " + points[1] + " (day, model) groups answered; " + points[0]
+                        + " values in the snapshot's time series (13 spend layers, 3 latency, 2 tokens)",
+                "  first refresh (cold): answer " + ms(rounds.get(0)[0]) + ", longest pulse gap " + ms(rounds.get(0)[1]),
                 "  " + measured.size() + " refreshes after " + WARMUP + " warm-up ones:",
-                "    snapshot built off the FX thread: p50 " + ms(pct(build, 50)) + ", max " + ms(build[build.length - 1]),
-                "    CostsView.show on the FX thread:  p50 " + ms(pct(show, 50)) + ", max " + ms(show[show.length - 1]),
-                "    longest FX pulse gap:             p50 " + ms(pct(gap, 50)) + ", max " + ms(gap[gap.length - 1])
-                        + " (goal: max < 100 ms)",
+                "    asked -> answer applied (5 queries + snapshot, off the FX thread): p50 " + ms(pct(answer, 50))
+                        + ", max " + ms(answer[answer.length - 1]),
+                "    longest FX pulse gap, asked -> drawn + " + PULSES_AFTER + " pulses: p50 " + ms(pct(gap, 50))
+                        + ", max " + ms(gap[gap.length - 1]) + " (goal: max < 100 ms)",
+                "      while the queries ran (FX thread idle):  p50 " + ms(pct(asking, 50)) + ", max "
+                        + ms(asking[asking.length - 1]),
+                "      after the answer (FX thread applies and draws): p50 " + ms(pct(drawing, 50)) + ", max "
+                        + ms(drawing[drawing.length - 1]),
                 "  idle pulse gap for reference: " + ms(idleGap),
-                "  all gaps (ms): " + Arrays.toString(Arrays.stream(rounds.stream().mapToLong(r -> r[2]).toArray())
+                "  GC time per refresh (ms): " + Arrays.toString(rounds.stream().mapToLong(r -> r[4]).toArray()),
+                "  all gaps (ms): " + Arrays.toString(Arrays.stream(rounds.stream().mapToLong(r -> r[1]).toArray())
                         .map(n -> n / 1_000_000).toArray()));
         System.out.println(out);
     }
@@ -257,28 +292,5 @@ public final class CostsDashboardBench extends Application {
 
     private static String ms(long nanos) {
         return String.format(java.util.Locale.ROOT, "%.1f ms", nanos / 1e6);
-    }
-
-    /** A locator that never finds a daemon: the benchmark feeds the view directly. */
-    private static final class NoDaemon implements DaemonLocator {
-        @Override
-        public Optional<DaemonEndpoint> findServing() {
-            return Optional.empty();
-        }
-
-        @Override
-        public DaemonEndpoint start() {
-            throw new IllegalStateException("no daemon in the benchmark");
-        }
-
-        @Override
-        public DaemonClient connect(DaemonEndpoint endpoint) {
-            throw new IllegalStateException("no daemon in the benchmark");
-        }
-
-        @Override
-        public String describeLocation() {
-            return "the benchmark";
-        }
     }
 }

@@ -171,4 +171,73 @@ class CostsScreenFakeDaemonTest {
         assertThat(onFx(() -> console.costs().request().bucket())).as("the default custom range is 7 days")
                 .isEqualTo(dev.flightdeck.client.CostDimension.DAY);
     }
+
+    @Test
+    void anInvalidCustomRangeEmptiesTheChartsAndTableUnderItsMessage(FxRobot robot) throws Exception {
+        TableView<CostlyRunInfo> table = openCostsTab(robot);
+        ChartViewer spendChart = robot.lookup("#spendChart").queryAs(ChartViewer.class);
+        ChartViewer versionChart = robot.lookup("#versionChart").queryAs(ChartViewer.class);
+        waitOnFx(() -> versionChart.getChart().getCategoryPlot().getDataset().getColumnCount() > 0);
+
+        onFx(() -> {
+            console.costs().rangeProperty().set(dev.flightdeck.console.viewmodel.CostsViewModel.Range.CUSTOM);
+            console.costs().customFromProperty().set(java.time.LocalDate.now(java.time.ZoneOffset.UTC));
+            console.costs().customToProperty().set(java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(3));
+            return null;
+        });
+
+        waitOnFx(() -> shown(robot.lookup("#costsError").queryAs(Node.class)));
+        assertThat(onFx(() -> console.costs().errorProperty().get())).startsWith("Pick a custom range");
+        assertThat(onFx(() -> table.getItems().size())).as("no runs of the previous range").isZero();
+        assertThat(onFx(() -> spendChart.getChart().getXYPlot().getDataset().getSeriesCount())).as("spend").isZero();
+        assertThat(onFx(() -> versionChart.getChart().getCategoryPlot().getDataset().getColumnCount()))
+                .as("bundle versions").isZero();
+        assertThat(onFx(() -> spendChart.getChart().getXYPlot().getNoDataMessage())).isEqualTo("No range to show");
+        assertThat(robot.lookup("#costSpend").queryLabeled().getText()).isEqualTo("—");
+    }
+
+    @Test
+    void theExportLineStaysBesideTheButtonWhileTheDataRefreshes(FxRobot robot, @org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        openCostsTab(robot);
+        String updated = robot.lookup("#costStatus").queryLabeled().getText();
+
+        onFx(() -> {
+            console.costs().exportTopRuns(dir.resolve("costs"));
+            return null;
+        });
+        waitOnFx(() -> shown(robot.lookup("#exportStatus").queryAs(Node.class)));
+        assertThat(robot.lookup("#exportStatus").queryLabeled().getText()).isEqualTo("Exported 3 runs to costs.csv");
+
+        daemon.costs.add(call("run-new", "acme", "openai", "gpt-4o", Instant.now().minusSeconds(60), 5_000, true, 700));
+        onFx(() -> {
+            console.costs().refresh();
+            return null;
+        });
+        TableView<CostlyRunInfo> table = robot.lookup("#topRunsTable").queryTableView();
+        waitOnFx(() -> table.getItems().size() == 4);
+        assertThat(robot.lookup("#exportStatus").queryLabeled().getText()).as("the refresh left it")
+                .isEqualTo("Exported 3 runs to costs.csv");
+        assertThat(onFx(() -> shown(robot.lookup("#exportStatus").queryAs(Node.class)))).isTrue();
+        assertThat(updated).startsWith("Updated ");
+    }
+
+    @Test
+    void anotherDaemonsTenantsReplaceTheOldOnesInThePicker(FxRobot robot) throws Exception {
+        openCostsTab(robot);
+        @SuppressWarnings("unchecked")
+        javafx.scene.control.ComboBox<String> tenants = robot.lookup("#costTenant").queryAs(
+                javafx.scene.control.ComboBox.class);
+        waitOnFx(() -> tenants.getItems().containsAll(java.util.Arrays.asList(null, "acme", "globex")));
+
+        daemon.costs.clear();
+        daemon.costs.add(call("run-i", "initech", "openai", "gpt-4o", Instant.now().minusSeconds(600), 4_000, true, 600));
+        onFx(() -> {
+            console.connection().connectionLost(console.connection().getClient());
+            return null;
+        });
+
+        waitOnFx(() -> tenants.getItems().equals(java.util.Arrays.asList(null, "initech")));
+        assertThat(onFx(tenants::getValue)).isNull();
+    }
 }

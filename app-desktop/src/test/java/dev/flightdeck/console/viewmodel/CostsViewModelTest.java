@@ -113,10 +113,11 @@ class CostsViewModelTest {
         costs().setActive(true);
 
         assertThat(lastRefreshQueries()).extracting(q -> q.getGroupByList().stream().map(Enum::name).toList())
-                .containsExactly(List.of("COST_DIMENSION_DAY", "COST_DIMENSION_MODEL"), List.of("COST_DIMENSION_DAY"),
-                        List.of("COST_DIMENSION_TENANT"), List.of("COST_DIMENSION_BUNDLE_VERSION"));
-        assertThat(lastRefreshQueries().get(0).getFrom().getSeconds())
-                .isEqualTo(NOW.minus(Duration.ofDays(7)).getEpochSecond());
+                .containsExactlyInAnyOrder(List.of("COST_DIMENSION_DAY", "COST_DIMENSION_MODEL"),
+                        List.of("COST_DIMENSION_DAY"), List.of("COST_DIMENSION_TENANT"),
+                        List.of("COST_DIMENSION_BUNDLE_VERSION"));
+        assertThat(lastRefreshQueries()).extracting(q -> q.getFrom().getSeconds()).containsOnly(
+                NOW.minus(Duration.ofDays(7)).getEpochSecond());
         assertThat(daemon.costs.topRunsRequests.get(0).getLimit()).isEqualTo(CostsViewModel.TOP_RUNS);
     }
 
@@ -276,26 +277,146 @@ class CostsViewModelTest {
         assertThat(costs().errorProperty().get()).contains("Method not found: flightdeck.v1.CostService/QueryCost");
     }
 
-    @Test
-    void anAnswerToAnOlderFilterIsDroppedAndTheNewFilterAskedRightAfter() {
-        Deferred deferred = new Deferred();
+    /** A console whose background work waits for the test; connected, seeded, the Costs screen shown and its first refresh in flight. */
+    private ConsoleViewModel shownWithDeferredWork(Deferred deferred) {
         ConsoleViewModel c = new ConsoleViewModel(deferred, daemon.locator(), UserPrompts.answering(false), clock,
                 Duration.ofSeconds(10), false);
+        seedTwoHours();
+        c.start(false);
+        deferred.completeUntilIdle(); // find the daemon, connect, list runs
+        c.costs().setActive(true);
+        return c;
+    }
+
+    @Test
+    void aNewFilterIsAskedAtOnceAndTheOlderAnswerArrivingLaterNeverReplacesIt() {
+        Deferred deferred = new Deferred();
+        ConsoleViewModel c = shownWithDeferredWork(deferred);
         try {
-            seedTwoHours();
-            c.start(false);
-            deferred.completeAll(); // connect, list runs
-            c.costs().setActive(true);
             c.costs().tenantProperty().set("acme"); // while the first refresh is in flight
 
-            deferred.completeAll(); // the unfiltered answer arrives: dropped; the acme one is asked
-            assertThat(c.costs().snapshotProperty().get()).isSameAs(CostSnapshot.EMPTY);
-            deferred.completeAll();
-
+            assertThat(deferred.pending()).as("the acme refresh is asked at once, not after the old one").isEqualTo(2);
+            deferred.completeLast(); // the acme answer
             assertThat(tenantsShown(c.costs())).containsExactly("acme");
+            assertThat(c.costs().loadingProperty().get()).isFalse();
+
+            deferred.completeAll(); // the unfiltered answer comes late
+            assertThat(tenantsShown(c.costs())).as("the older answer never replaces the newer").containsExactly("acme");
+            assertThat(c.costs().topRuns()).extracting(CostlyRunInfo::tenant).containsOnly("acme");
         } finally {
             c.close();
         }
+    }
+
+    @Test
+    void aTimerTickDuringARefreshAsksAgainAfterItInsteadOfRacingIt() {
+        Deferred deferred = new Deferred();
+        ConsoleViewModel c = shownWithDeferredWork(deferred);
+        try {
+            c.costs().refresh(); // the Refresh button (or a burst of run changes) while the first is in flight
+
+            assertThat(deferred.pending()).as("same question: no second refresh in flight").isEqualTo(1);
+            deferred.completeAll(); // the first answer, then the second refresh is asked
+            assertThat(c.costs().snapshotProperty().get()).isNotSameAs(CostSnapshot.EMPTY);
+            assertThat(deferred.pending()).isEqualTo(1);
+        } finally {
+            c.close();
+        }
+    }
+
+    @Test
+    void theQueriesOfARefreshRunSideBySide() {
+        seedTwoHours();
+        console.start(false);
+        // Each query is answered only once all five have arrived: one after another, the first would wait in vain.
+        java.util.concurrent.CyclicBarrier allFive = new java.util.concurrent.CyclicBarrier(5);
+        daemon.costs.beforeAnswer = () -> {
+            try {
+                allFive.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("the five cost queries did not overlap", e);
+            }
+        };
+
+        costs().setActive(true);
+
+        assertThat(costs().errorProperty().get()).isEmpty();
+        assertThat(costs().topRuns()).extracting(CostlyRunInfo::runId).containsExactly("run-b", "run-a", "run-c");
+        assertThat(costs().spendProperty().get()).isEqualTo("$0.0810 + unpriced");
+    }
+
+    @Test
+    void oneDeadlineCoversTheWholeRefresh() {
+        seedTwoHours();
+        console.start(false);
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        daemon.costs.beforeAnswer = () -> {
+            try {
+                never.await(); // a daemon that hangs on every cost query
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        costs().setQueryDeadline(Duration.ofMillis(300));
+        try {
+            long t0 = System.nanoTime();
+            costs().setActive(true);
+            long tookMs = (System.nanoTime() - t0) / 1_000_000;
+
+            assertThat(costs().errorProperty().get()).startsWith("Cannot load costs: ");
+            assertThat(costs().loadingProperty().get()).isFalse();
+            assertThat(tookMs).as("five queries, one deadline of 300 ms (not 5 × 300 ms)").isLessThan(1200);
+        } finally {
+            never.countDown();
+        }
+    }
+
+    @Test
+    void anInvalidCustomRangeClearsTheChartsTotalsAndRunsOfThePreviousOne() {
+        seedTwoHours();
+        console.start(false);
+        costs().setActive(true);
+        assertThat(costs().topRuns()).hasSize(3);
+
+        costs().rangeProperty().set(CostsViewModel.Range.CUSTOM);
+        costs().customFromProperty().set(LocalDate.parse("2026-11-21"));
+        costs().customToProperty().set(LocalDate.parse("2026-11-20"));
+
+        assertThat(costs().errorProperty().get()).startsWith("Pick a custom range");
+        assertThat(costs().snapshotProperty().get()).as("no charts of the last-24-hours answer")
+                .isSameAs(CostSnapshot.EMPTY);
+        assertThat(costs().topRuns()).isEmpty();
+        assertThat(costs().spendProperty().get()).isEqualTo("—");
+        assertThat(costs().callsProperty().get()).isEqualTo("—");
+        assertThat(costs().unpricedProperty().get()).isEmpty();
+    }
+
+    @Test
+    void filterChoicesStartAfreshFromAnotherDaemonKeepingASelectionItStillHas() {
+        seedTwoHours(); // acme, globex
+        console.start(false);
+        costs().setActive(true);
+        costs().tenantProperty().set("globex");
+        assertThat(costs().tenants()).containsExactly("acme", "globex");
+
+        // Another daemon's data: acme and initech, no globex.
+        daemon.costs.clear();
+        daemon.costs.add(call("run-x", "acme", "anthropic/claude-haiku", Instant.parse("2026-11-21T11:10:00Z"),
+                2_000, true, 300));
+        daemon.costs.add(call("run-y", "initech", "anthropic/claude-haiku", Instant.parse("2026-11-21T11:20:00Z"),
+                3_000, true, 400));
+        console.connection().connectionLost(console.connection().getClient());
+
+        assertThat(costs().tenantProperty().get()).as("globex is gone: the filter is let go").isNull();
+        assertThat(costs().tenants()).containsExactly("acme", "initech");
+        assertThat(costs().models()).containsExactly("anthropic/claude-haiku");
+        assertThat(tenantsShown(costs())).containsExactly("initech", "acme");
+
+        costs().tenantProperty().set("acme");
+        console.connection().connectionLost(console.connection().getClient());
+
+        assertThat(costs().tenantProperty().get()).as("acme is still there: kept").isEqualTo("acme");
+        assertThat(tenantsShown(costs())).containsExactly("acme");
     }
 
     @Test
@@ -329,7 +450,59 @@ class CostsViewModelTest {
         assertThat(lines).hasSize(4);
         assertThat(lines.get(1)).startsWith("run-b,globex,").contains(",0.050000,");
         assertThat(lines.get(3)).startsWith("run-c,").contains(",unpriced,1");
-        assertThat(costs().statusProperty().get()).isEqualTo("Exported 3 runs to top runs.csv");
+        assertThat(costs().exportStatusProperty().get()).isEqualTo("Exported 3 runs to top runs.csv");
+
+        ui.runScheduled(); // the next periodic refresh
+        assertThat(costs().exportStatusProperty().get()).as("a refresh does not replace the export's line")
+                .isEqualTo("Exported 3 runs to top runs.csv");
+        assertThat(costs().statusProperty().get()).startsWith("Updated ");
+    }
+
+    @Test
+    void exportAddsCsvToAFileNameWithoutExtension(@TempDir Path dir) throws Exception {
+        seedTwoHours();
+        console.start(false);
+        costs().setActive(true);
+
+        costs().exportTopRuns(dir.resolve("top-runs"));
+
+        assertThat(dir.resolve("top-runs.csv")).exists();
+        assertThat(dir.resolve("top-runs")).doesNotExist();
+        assertThat(costs().exportStatusProperty().get()).isEqualTo("Exported 3 runs to top-runs.csv");
+        costs().exportTopRuns(dir.resolve("runs.txt"));
+        assertThat(dir.resolve("runs.txt")).as("a chosen extension is kept").exists();
+    }
+
+    @Test
+    void aFailedExportSaysSoBesideTheExportAndAGoodRefreshLeavesItThere(@TempDir Path dir) {
+        seedTwoHours();
+        console.start(false);
+        costs().setActive(true);
+
+        costs().exportTopRuns(dir.resolve("no-such-dir").resolve("top.csv"));
+
+        assertThat(costs().exportErrorProperty().get()).startsWith("Cannot export to ").contains("top.csv");
+        assertThat(costs().errorProperty().get()).as("the costs banner is about the data").isEmpty();
+        ui.runScheduled();
+        assertThat(costs().exportErrorProperty().get()).startsWith("Cannot export to ");
+    }
+
+    @Test
+    void csvDefusesFormulasButKeepsNumbersNumeric() throws Exception {
+        StringBuilder out = new StringBuilder();
+        CostsViewModel.writeCsv(List.of(
+                new CostlyRunInfo("run-1", "=HYPERLINK(\"http://x\",\"y\")", "+cmd", "@SUM(A1)", RunState.SUCCEEDED,
+                        null, 3, new UsageInfo(100, 10, 20, 0, 1_234_567, true, 5), 0),
+                new CostlyRunInfo("-2+3", "\tlead", "-", "v", RunState.FAILED, null, 1,
+                        new UsageInfo(7, 0, 3, 0, 100, true), 0)), out);
+
+        String[] lines = out.toString().split("\r\n", -1);
+        assertThat(lines[1]).isEqualTo("run-1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+cmd,'@SUM(A1),SUCCEEDED,,"
+                + "3,100,10,5,20,1.234567,,0");
+        assertThat(lines[2]).isEqualTo("'-2+3,'\tlead,'-,v,FAILED,,1,7,0,0,3,0.000100,,0");
+        assertThat(CsvWriter.field("-12")).as("a negative number stays a number").isEqualTo("-12");
+        assertThat(CsvWriter.field("-0.500000")).isEqualTo("-0.500000");
+        assertThat(CsvWriter.field("\rx")).isEqualTo("\"'\rx\"");
     }
 
     /** Holds background work until the test completes it, in submission order. */
@@ -350,6 +523,21 @@ class CostsViewModelTest {
         @Override
         public Cancellable schedule(Duration delay, Runnable action) {
             return timers.schedule(delay, action);
+        }
+
+        int pending() {
+            return pending.size();
+        }
+
+        void completeUntilIdle() {
+            for (int round = 0; round < 10 && !pending.isEmpty(); round++) {
+                completeAll();
+            }
+        }
+
+        /** Completes the newest pending work only. */
+        void completeLast() {
+            pending.remove(pending.size() - 1).run();
         }
 
         void completeAll() {

@@ -65,6 +65,19 @@ class RunViewModelTest {
     }
 
     @Test
+    void aModelCallsTimelineLineHasItsHeadlineAndItsUsageApart() {
+        RunViewModel vm = console.openRun("r1");
+        daemon.appendEvent(FakeDaemon.modelResponded("r1", 3, 1_234, 1_200, 850));
+
+        TimelineLine call = TimelineLine.of(vm.events().get(2));
+        assertThat(call.headline()).isEqualTo("model gpt-4o-mini: \"Let me look up the order.\"");
+        assertThat(call.usage()).isEqualTo("1,234 tok · $0.0012 · 850 ms");
+        TimelineLine other = TimelineLine.of(vm.events().get(0));
+        assertThat(other.headline()).isEqualTo(vm.events().get(0).summary());
+        assertThat(other.usage()).isEmpty();
+    }
+
+    @Test
     void ignoresDuplicateEvents() {
         RunViewModel vm = console.openRun("r1");
 
