@@ -5,14 +5,22 @@ import dev.flightdeck.daemon.cost.ModelCall;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The append-only run event log. */
 public final class RunEventRepository {
+    /**
+     * The longest event text (payload or canonical JSON, in UTF-16 units as H2 counts them) kept
+     * in the row; longer text goes to a LOB column. Matches {@code CHARACTER VARYING(1000000)} in V6.
+     */
+    public static final int INLINE_MAX_CHARS = 1_000_000;
+
     private final Database db;
 
     public RunEventRepository(Database db) {
@@ -42,36 +50,67 @@ public final class RunEventRepository {
      */
     public void append(RunEventRecord event, RunRecord updatedRun, List<ApprovalWrite> approvalWrites,
                        ModelCall modelCall) {
+        appendAll(List.of(event), updatedRun, approvalWrites, modelCall == null ? List.of() : List.of(modelCall));
+    }
+
+    /**
+     * Appends consecutive {@code events} of one run, writes {@code updatedRun} (the row after the
+     * last of them), applies {@code approvalWrites} and inserts {@code modelCalls}, all in ONE
+     * transaction. Fails with {@link ConcurrentAppendException} unless the run's stored last
+     * sequence is the first event's sequence - 1.
+     */
+    public void appendAll(List<RunEventRecord> events, RunRecord updatedRun, List<ApprovalWrite> approvalWrites,
+                          List<ModelCall> modelCalls) {
+        if (events.isEmpty()) {
+            throw new IllegalArgumentException("no events to append to run " + updatedRun.runId());
+        }
         db.inTransaction(c -> {
-            RunRepository.updateProjection(c, updatedRun, event.sequence() - 1);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_events (run_id, sequence, step, occurred_at, "
-                    + "type, payload_json, canonical_json, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)")) {
-                ps.setString(1, event.runId());
-                ps.setLong(2, event.sequence());
-                ps.setInt(3, event.step());
-                ps.setObject(4, Database.toDb(event.occurredAt()));
-                ps.setString(5, event.type());
-                ps.setString(6, event.payloadJson());
-                ps.setString(7, event.canonicalJson());
-                ps.setString(8, event.prevHash());
-                ps.setString(9, event.hash());
-                ps.executeUpdate();
+            RunRepository.updateProjection(c, updatedRun, events.get(0).sequence() - 1);
+            for (RunEventRecord event : events) {
+                insert(c, event);
             }
             for (ApprovalWrite w : approvalWrites) {
                 ApprovalRepository.apply(c, w);
             }
-            if (modelCall != null) {
-                CostRepository.insert(c, modelCall);
+            for (ModelCall call : modelCalls) {
+                CostRepository.insert(c, call);
             }
             return null;
         });
+    }
+
+    /**
+     * Each text goes in its inline column when it fits ({@link #INLINE_MAX_CHARS}), else in its
+     * LOB column (schema V6); the SQL names the column, so the journal replays either shape as is.
+     */
+    private static void insert(Connection c, RunEventRecord event) throws SQLException {
+        String sql = "INSERT INTO run_events (run_id, sequence, step, occurred_at, type, "
+                + textColumn(event.payloadJson(), "payload") + ", " + textColumn(event.canonicalJson(), "canonical")
+                + ", prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, event.runId());
+            ps.setLong(2, event.sequence());
+            ps.setInt(3, event.step());
+            ps.setObject(4, Database.toDb(event.occurredAt()));
+            ps.setString(5, event.type());
+            ps.setString(6, event.payloadJson());
+            ps.setString(7, event.canonicalJson());
+            ps.setString(8, event.prevHash());
+            ps.setString(9, event.hash());
+            ps.executeUpdate();
+        }
+    }
+
+    private static String textColumn(String text, String prefix) {
+        return prefix + (text.length() <= INLINE_MAX_CHARS ? "_json" : "_lob");
     }
 
     /** Up to {@code limit} events with sequence greater than {@code afterSequence}, in order. */
     public List<RunEventRecord> readAfter(String runId, long afterSequence, int limit) {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT run_id, sequence, step, occurred_at, type, "
-                    + "payload_json, canonical_json, prev_hash, hash FROM run_events WHERE run_id = ? AND sequence > ? "
+                    + "payload_json, payload_lob, canonical_json, canonical_lob, prev_hash, hash FROM run_events "
+                    + "WHERE run_id = ? AND sequence > ? "
                     + "ORDER BY sequence LIMIT ?")) {
                 ps.setString(1, runId);
                 ps.setLong(2, afterSequence);
@@ -81,12 +120,18 @@ public final class RunEventRepository {
                     while (rs.next()) {
                         rows.add(new RunEventRecord(rs.getString(1), rs.getLong(2), rs.getInt(3),
                                 Database.fromDb(rs.getObject(4, OffsetDateTime.class)), rs.getString(5),
-                                rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9).trim()));
+                                either(rs, 6), either(rs, 8), rs.getString(10), rs.getString(11).trim()));
                     }
                 }
                 return rows;
             }
         });
+    }
+
+    /** The text of the inline column {@code index} or, when that is NULL, of the LOB column after it. */
+    private static String either(ResultSet rs, int index) throws SQLException {
+        String inline = rs.getString(index);
+        return inline != null ? inline : rs.getString(index + 1);
     }
 
     /** Every event of a run, in order (for rebuilding its state). */

@@ -191,7 +191,7 @@ class KillNineCrashTest {
                             }
                         }
                         try (Statement s = c.createStatement();
-                             ResultSet rs = s.executeQuery("SELECT run_id, sequence, step, type, payload_json, hash FROM run_events")) {
+                             ResultSet rs = s.executeQuery("SELECT run_id, sequence, step, type, COALESCE(payload_json, payload_lob), hash FROM run_events")) {
                             while (rs.next()) {
                                 String run = rs.getString(1);
                                 hashes.put(run + "#" + rs.getLong(2), rs.getString(6).trim());
