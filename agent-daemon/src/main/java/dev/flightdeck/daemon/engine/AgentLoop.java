@@ -125,13 +125,17 @@ public final class AgentLoop {
             progress.apply(codec.payloadOf(e));
         }
         BundleSpec spec = bundles.get(run.bundleName(), run.bundleVersion()).spec();
-        return new Drive(run, progress, spec, control).loop();
+        Drive d = new Drive(run, progress, spec, control);
+        Outcome outcome = d.loop();
+        d.commit(); // before the run is handed back: whoever drives it next reads what is committed
+        return outcome;
     }
 
     /** Cancels a run no worker is executing (queued, or waiting for approval). */
     RunRecord cancelIdle(RunRecord run, EventPayload.CancelRequested request) {
         Drive d = new Drive(run, new RunProgress(), null, null);
         d.cancel(request);
+        d.commit();
         return d.run;
     }
 
@@ -141,15 +145,26 @@ public final class AgentLoop {
             runs.find(runId).filter(r -> !r.status().isTerminal()).ifPresent(r -> {
                 Drive d = new Drive(r, new RunProgress(), null, null);
                 d.fail(message);
+                d.commit();
             });
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(AgentLoop.class).error("cannot record the failure of run {}", runId, e);
         }
     }
 
-    /** One execution of the loop for one run: the current row and state, advanced by each append. */
+    /**
+     * One execution of the loop for one run: the current row and state, advanced by each append.
+     *
+     * <p>Appends are staged in a {@link EventLog.Batch} and committed together at the next point
+     * where the loop acts on them: before a model call starts, before a tool runs, before a tenant
+     * budget check that must count a staged model answer, and before the run is handed back
+     * ({@link #commit}, by the callers of {@link #loop}). Between those points the loop only
+     * decides, from state that will be committed before anything is done with it (brief invariant
+     * 1); a drive that throws drops what it staged, and the run continues from its committed events.
+     */
     private final class Drive {
         private RunRecord run;
+        private EventLog.Batch batch;
         private final RunProgress progress;
         private final BundleSpec spec;
         private final RunControl control;
@@ -215,6 +230,9 @@ public final class AgentLoop {
                             steps(progress.steps()), message));
                     finish(RunStatus.FAILED, TerminalReason.STEP_LIMIT, message, "");
                     continue;
+                }
+                if (batch != null && batch.holds(EventPayload.ModelResponded.class)) {
+                    commit(); // the tenant's spend today counts committed model calls only
                 }
                 if (beforeCallTripped()) {
                     continue;
@@ -430,6 +448,7 @@ public final class AgentLoop {
                     fail("model call failed: " + e.getMessage());
                     return false;
                 }
+                commit(); // model_requested
                 List<OfferedTool> offered = spec.tools().stream()
                         .map(t -> new OfferedTool(t.name(), t.description(), t.parametersJson())).toList();
                 call = provider.call(new ModelRequest(spec.model().provider(), spec.model().model(),
@@ -583,6 +602,7 @@ public final class AgentLoop {
             ToolCall call = new ToolCall(c.call.callId(), c.call.toolName(), argumentsJson);
             String idempotencyKey = run.runId() + "/" + call.callId();
             append(progress.steps(), new EventPayload.ToolCallStarted(call, idempotencyKey, c.attempts + 1));
+            commit();
             ToolOutcome outcome = tools.execute(tool.name(), tool.implementation(), tool.parametersJson(), argumentsJson,
                     toolTimeoutMs(tool), idempotencyKey);
             append(progress.steps(), new EventPayload.ToolCallFinished(call.callId(), call.toolName(), outcome.resultJson(),
@@ -620,8 +640,19 @@ public final class AgentLoop {
         }
 
         private void append(int step, EventPayload payload, ApprovalWrite approvalWrite) {
-            run = log.append(run, step, payload, approvalWrite).run();
+            if (batch == null) {
+                batch = log.batch(run);
+            }
+            run = batch.add(step, payload, approvalWrite);
             progress.apply(payload);
+        }
+
+        /** Commits what is staged (in one transaction) and tells watchers; then the loop may act on it. */
+        void commit() {
+            if (batch != null) {
+                run = batch.commit();
+                batch = null;
+            }
         }
     }
 

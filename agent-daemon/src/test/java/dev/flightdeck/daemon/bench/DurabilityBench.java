@@ -32,7 +32,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -42,13 +44,14 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Durability benchmarks (a harness, not a test): commit throughput and latency of
- * {@link EventLog#append} (one run; 100 concurrent runs), memory and threads of 10,000 runs waiting
+ * {@link EventLog#append} (one run; 100 concurrent runs), events committed per second by scripted
+ * runs through the whole engine (one run; 100 concurrent runs), memory and threads of 10,000 runs waiting
  * for approval, the time to resume 1,000 interrupted runs, and the threads held by 1,000 runs
  * waiting for a model response. Scripted provider at zero latency (150 s for the last), real H2
  * files and write journal with the daemon's settings, in a temp directory.
  *
  * <p>Run: {@code agent-daemon/bench.sh} (see docs/benchmarks.md). Arguments: {@code all} (default)
- * or any of {@code commits waiting resume modelwait}.
+ * or any of {@code commits engine waiting resume modelwait}.
  */
 public final class DurabilityBench {
     private static final String ASK_BUNDLE = """
@@ -112,6 +115,9 @@ public final class DurabilityBench {
                 System.getProperty("os.name"), System.getProperty("os.version"));
         if (all || which.contains("commits")) {
             commits();
+        }
+        if (all || which.contains("engine")) {
+            engine(Integer.getInteger("bench.engine.runs", 100), Integer.getInteger("bench.engine.steps", 20));
         }
         if (all || which.contains("waiting")) {
             waiting(Integer.getInteger("bench.waiting.runs", 10_000));
@@ -232,6 +238,104 @@ public final class DurabilityBench {
     private static double pct(long[] sorted, int p) {
         int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
+    }
+
+    // ---------------------------------------------------------------- engine
+
+    /**
+     * Events committed per second by real runs through the engine (scheduler, agent loop, event
+     * log, store), the figure a user feels: a scripted model at zero latency asks for one
+     * {@code lookup_order} call per step, with different arguments each step (so no loop
+     * guardrail), then answers. Each tool step commits model_requested, model_responded,
+     * tool_call_proposed, tool_call_started and tool_call_finished. "1 run": {@code runs} runs of
+     * {@code steps} steps one after another (each started when the previous one finished); then
+     * the same number started at once, limits high enough for all of them to be in progress.
+     * Timed from the first StartRun until every run is terminal; events counted from the runs'
+     * last sequences. (Not one long run: the scripted provider re-reads its whole script on every
+     * call, which would dominate a run of hundreds of steps.)
+     */
+    private static void engine(int runs, int steps) throws Exception {
+        Path dir = Files.createTempDirectory("fd-bench-engine");
+        DaemonAssembly daemon = new DaemonAssembly(DaemonSettings.defaults(dir, "t", "bench").withRunWorkers(runs + 1)
+                .withMaxRunsPerTenant(runs + 1), InProcessServerBuilder.forName("engine-" + System.nanoTime()),
+                Clock.systemUTC()).start();
+        try {
+            daemon.bundles().push(stepsBundle("bench-steps", steps));
+            Map<String, CompletableFuture<RunRecord>> finished = new ConcurrentHashMap<>();
+            daemon.runs().feed().onRuns(r -> {
+                if (r.status().isTerminal()) {
+                    finished.computeIfAbsent(r.runId(), k -> new CompletableFuture<>()).complete(r);
+                }
+            });
+            // Warm-up: JIT, H2 caches, scheduler threads; not measured.
+            engineRound(daemon, finished, "warm-up", 20, true, false);
+            engineRound(daemon, finished, "1 run at a time (" + runs + " runs of " + steps + " steps)", runs, false, true);
+            engineRound(daemon, finished, runs + " concurrent runs of " + steps + " steps", runs, true, true);
+        } finally {
+            daemon.close();
+            deleteQuietly(dir);
+        }
+    }
+
+    private static void engineRound(DaemonAssembly daemon, Map<String, CompletableFuture<RunRecord>> finished,
+                                    String what, int runs, boolean atOnce, boolean report) throws Exception {
+        long cpu0 = processCpuNanos();
+        long t0 = System.nanoTime();
+        List<CompletableFuture<RunRecord>> ends = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            String id = daemon.runs().start(new StartRunCommand("bench-steps", what + " " + i, "tenant-" + (i % 10), ""))
+                    .run().runId();
+            CompletableFuture<RunRecord> end = finished.computeIfAbsent(id, k -> new CompletableFuture<>());
+            ends.add(end);
+            if (!atOnce) {
+                end.get(5, TimeUnit.MINUTES);
+            }
+        }
+        long events = 0;
+        for (CompletableFuture<RunRecord> end : ends) {
+            RunRecord run = end.get(20, TimeUnit.MINUTES);
+            if (run.status() != RunStatus.SUCCEEDED) {
+                throw new IllegalStateException("bench run " + run.runId() + " ended " + run.status() + ": "
+                        + run.statusMessage());
+            }
+            events += run.lastSequence();
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long cpu = processCpuNanos() - cpu0;
+        if (report) {
+            System.out.printf("engine, %s: %d events in %.2f s = %.0f events/s (goal >= 5000 events/s); process CPU"
+                    + " %.2f s = %.0f events per CPU-second%n", what, events, secs, events / secs, cpu / 1e9,
+                    events / (cpu / 1e9));
+        }
+    }
+
+    /** A scripted bundle that calls lookup_order once per step, {@code steps} times, then answers. */
+    private static String stepsBundle(String name, int steps) {
+        StringBuilder script = new StringBuilder();
+        for (int i = 0; i < steps; i++) {
+            script.append("    - tool_calls: [{tool: lookup_order, arguments: {order_id: A-").append(1000 + i).append("}}]\n");
+        }
+        return """
+                name: %s
+                description: one tool call per step
+                system_prompt: Bench agent for {{tenant}}.
+                tools:
+                  - name: lookup_order
+                    description: Look up an order
+                    implementation: builtin:lookup_order
+                    policy: allow
+                    parameters:
+                      type: object
+                      properties: {order_id: {type: string}}
+                      required: [order_id]
+                model:
+                  provider: scripted
+                  model: bench-1
+                  script:
+                %s    - text: done
+                limits:
+                  max_steps: %d
+                """.formatted(name, script, steps + 2);
     }
 
     // ---------------------------------------------------------------- waiting
