@@ -23,9 +23,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -66,8 +66,19 @@ public final class Database implements AutoCloseable {
     private final WriteJournal journal;
     /** One write transaction at a time: the journal's order must be the commit order. */
     private final ReentrantLock writeLock = new ReentrantLock();
-    /** Write transactions waiting for the next group commit. */
-    private final Queue<PendingWrite<?>> pending = new ConcurrentLinkedQueue<>();
+    /** Write transactions waiting for the next group commit (a deferred one goes back to the head). */
+    private final Deque<PendingWrite<?>> pending = new ConcurrentLinkedDeque<>();
+    /**
+     * The most a group's journal record may hold (upper bound of its encoded size): a record over
+     * {@link JournalCodec#MAX_RECORD_BYTES} would read back as a torn tail and be cut off at
+     * replay, with every transaction after it. A transaction that would push its group past this
+     * waits for the next group; one that is over it alone fails with a clear error.
+     */
+    private long maxRecordBytes = JournalCodec.MAX_RECORD_BYTES - 64 * 1024;
+    /** Checkpoints taken and the time they held the write lock (for the benchmarks). */
+    private long checkpoints;
+    private long checkpointNanosTotal;
+    private long checkpointNanosMax;
     /** At most this many transactions share one commit, so one group never holds the lock for long. */
     private static final int MAX_GROUP = 256;
     private long lastTxid;
@@ -328,17 +339,31 @@ public final class Database implements AutoCloseable {
             group.add(p);
         }
         List<PendingWrite<?>> succeeded = new ArrayList<>();
+        List<PendingWrite<?>> deferred = new ArrayList<>();
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             List<JournaledStatement> writes = new ArrayList<>();
+            long recordBytes = 0;
             try {
                 for (PendingWrite<?> p : group) {
                     Savepoint before = c.setSavepoint();
                     RecordingConnection recorder = new RecordingConnection();
                     try {
                         p.run(recorder.wrap(c));
-                        writes.addAll(recorder.writes());
-                        succeeded.add(p);
+                        List<JournaledStatement> mine = recorder.writes();
+                        long bytes = JournalCodec.maxEncodedBytes(mine);
+                        if (bytes > maxRecordBytes) {
+                            c.rollback(before);
+                            p.fail(new StoreException("a write transaction of up to " + bytes + " bytes is larger than "
+                                    + "the write journal's record limit of " + maxRecordBytes + " bytes; nothing was written"));
+                        } else if (recordBytes + bytes > maxRecordBytes) {
+                            c.rollback(before);
+                            deferred.add(p); // into the next group, as the first
+                        } else {
+                            writes.addAll(mine);
+                            recordBytes += bytes;
+                            succeeded.add(p);
+                        }
                     } catch (SQLException | RuntimeException e) {
                         c.rollback(before);
                         p.fail(e instanceof SQLException sql ? translate(sql) : (RuntimeException) e);
@@ -361,6 +386,11 @@ public final class Database implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             RuntimeException failure = e instanceof SQLException sql ? translate(sql) : (RuntimeException) e;
             group.stream().filter(p -> !p.isDone()).forEach(p -> p.fail(failure));
+        }
+        for (int i = deferred.size() - 1; i >= 0; i--) {
+            if (!deferred.get(i).isDone()) {
+                pending.addFirst(deferred.get(i));
+            }
         }
     }
 
@@ -387,6 +417,7 @@ public final class Database implements AutoCloseable {
      */
     private void checkpoint() {
         long txid = lastTxid;
+        long start = System.nanoTime();
         try {
             runCheckpoint(pool);
         } catch (RuntimeException e) {
@@ -395,6 +426,10 @@ public final class Database implements AutoCloseable {
             return;
         } finally {
             lastCheckpointNanos = System.nanoTime();
+            long took = lastCheckpointNanos - start;
+            checkpoints++;
+            checkpointNanosTotal += took;
+            checkpointNanosMax = Math.max(checkpointNanosMax, took);
         }
         checkpointedTxid = txid;
         journal.checkpointed(txid);
@@ -462,6 +497,34 @@ public final class Database implements AutoCloseable {
         writeLock.lock();
         try {
             return lastTxid;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Checkpoints so far and how long they held the write lock (the commit pause they cause). */
+    public record CheckpointStats(long count, double totalMs, double maxMs) {
+    }
+
+    /** The checkpoints since open or the last call, for the benchmarks; resets the figures. */
+    public CheckpointStats takeCheckpointStats() {
+        writeLock.lock();
+        try {
+            CheckpointStats stats = new CheckpointStats(checkpoints, checkpointNanosTotal / 1e6, checkpointNanosMax / 1e6);
+            checkpoints = 0;
+            checkpointNanosTotal = 0;
+            checkpointNanosMax = 0;
+            return stats;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Lowers the journal record limit, so tests can reach it with small transactions. */
+    void limitRecordBytesForTests(long bytes) {
+        writeLock.lock();
+        try {
+            maxRecordBytes = bytes;
         } finally {
             writeLock.unlock();
         }

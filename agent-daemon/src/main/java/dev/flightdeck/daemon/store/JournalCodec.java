@@ -45,6 +45,34 @@ final class JournalCodec {
     private JournalCodec() {
     }
 
+    /**
+     * An upper bound of the bytes {@code statements} take in a record (exact for long strings,
+     * which are what can make a record large).
+     */
+    static long maxEncodedBytes(List<JournaledStatement> statements) {
+        long n = 0;
+        for (JournaledStatement s : statements) {
+            n += 16 + utf8Bytes(s.sql());
+            for (Object p : s.params()) {
+                n += 5 + (p instanceof String str ? utf8Bytes(str) : p instanceof byte[] b ? b.length
+                        : p instanceof BigDecimal d ? 3L * d.toString().length() : 16);
+            }
+        }
+        return n;
+    }
+
+    private static long utf8Bytes(String s) {
+        if (s.length() <= 4096) {
+            return 3L * s.length();
+        }
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3; // a surrogate pair is 4
+        }
+        return n;
+    }
+
     /** Whether {@code value} can be journaled (and so bound in a journaled transaction). */
     static boolean supports(Object value) {
         return value == null || value instanceof String || value instanceof Long || value instanceof Integer

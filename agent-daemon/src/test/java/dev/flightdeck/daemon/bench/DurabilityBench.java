@@ -166,11 +166,12 @@ public final class DurabilityBench {
 
             int n = Integer.getInteger("bench.commits.single", 10_000);
             long[] lat = new long[n];
+            store.db().takeCheckpointStats();
             long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             appendMany(store, store.newRun("single"), n, lat);
             double secs = (System.nanoTime() - t0) / 1e9;
-            report("1 run", n, secs, lat, processCpuNanos() - cpu0);
+            report("1 run", n, secs, lat, processCpuNanos() - cpu0, store.db().takeCheckpointStats());
 
             int runs = 100;
             int perRun = Integer.getInteger("bench.commits.per-run", 200);
@@ -194,6 +195,7 @@ public final class DurabilityBench {
                 t.start();
                 threads.add(t);
             }
+            store.db().takeCheckpointStats();
             cpu0 = processCpuNanos();
             t0 = System.nanoTime();
             go.countDown();
@@ -202,7 +204,8 @@ public final class DurabilityBench {
             }
             secs = (System.nanoTime() - t0) / 1e9;
             long[] flat = Arrays.stream(lats).flatMapToLong(Arrays::stream).toArray();
-            report("100 concurrent runs (100 threads)", runs * perRun, secs, flat, processCpuNanos() - cpu0);
+            report("100 concurrent runs (100 threads)", runs * perRun, secs, flat, processCpuNanos() - cpu0,
+                    store.db().takeCheckpointStats());
         } finally {
             deleteQuietly(dir);
         }
@@ -222,13 +225,18 @@ public final class DurabilityBench {
      * Besides wall-clock figures (which a loaded machine distorts), the process CPU time spent:
      * events per CPU-second is what the writer path costs, independent of other load.
      */
-    private static void report(String what, int n, double secs, long[] latNanos, long cpuNanos) {
+    private static void report(String what, int n, double secs, long[] latNanos, long cpuNanos,
+                               Database.CheckpointStats checkpoints) {
         long[] sorted = latNanos.clone();
         Arrays.sort(sorted);
         System.out.printf("commits, %s: %d events in %.2f s = %.0f events/s; commit latency p50 %.2f ms, p99 %.2f ms, "
                         + "max %.2f ms (goal >= 5000 events/s, p99 < 5 ms); process CPU %.2f s = %.0f events per CPU-second%n",
                 what, n, secs, n / secs, pct(sorted, 50), pct(sorted, 99), sorted[sorted.length - 1] / 1e6,
                 cpuNanos / 1e9, n / (cpuNanos / 1e9));
+        System.out.printf("commits, %s: %d checkpoints (every %d ms or %d transactions), each holding the write lock"
+                        + " %.2f ms on average, at most %.2f ms%n", what, checkpoints.count(),
+                Long.getLong("flightdeck.db.checkpoint.ms", 250), Long.getLong("flightdeck.db.checkpoint.txs", 2_000),
+                checkpoints.count() == 0 ? 0 : checkpoints.totalMs() / checkpoints.count(), checkpoints.maxMs());
     }
 
     private static long processCpuNanos() {

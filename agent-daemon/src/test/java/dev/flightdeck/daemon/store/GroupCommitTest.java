@@ -115,6 +115,91 @@ class GroupCommitTest {
         }
     }
 
+    /**
+     * A journal record over the size the reader accepts would be taken for a torn tail at replay
+     * and cut off with everything after it. So a group stops growing before that size (the rest
+     * wait for the next group) and a transaction over it alone fails, changing nothing.
+     */
+    @Test
+    void aGroupNeverOutgrowsTheJournalRecordLimitAndATransactionOverItFailsAloneChangingNothing() throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(11);
+        Path older = dir.resolveSibling(dir.getFileName() + "-older-limit.mv.db");
+        try (Database db = Database.open(dir)) {
+            db.inTransaction(c -> {
+                try (PreparedStatement ps = c.prepareStatement("CREATE TABLE padded(id BIGINT PRIMARY KEY, pad VARCHAR)")) {
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+            db.close();
+            Files.copy(dir.resolve("flightdeck.mv.db"), older, StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (Database db = Database.open(dir)) {
+            db.limitRecordBytesForTests(100_000);
+            long before = appliedTxid(db);
+            CountDownLatch firstIsRunning = new CountDownLatch(1);
+            CountDownLatch releaseFirst = new CountDownLatch(1);
+            CompletableFuture<Void> first = CompletableFuture.runAsync(() -> db.inTransaction(c -> {
+                insertPadded(c, 1, 10);
+                firstIsRunning.countDown();
+                try {
+                    releaseFirst.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            }), callers);
+            assertThat(firstIsRunning.await(30, TimeUnit.SECONDS)).isTrue();
+            List<CompletableFuture<Void>> queued = new ArrayList<>();
+            for (long id = 2; id <= 10; id++) {
+                long row = id;
+                queued.add(CompletableFuture.runAsync(() -> db.inTransaction(c -> insertPadded(c, row, 30_000)), callers));
+            }
+            CompletableFuture<Void> tooLarge = CompletableFuture.runAsync(
+                    () -> db.inTransaction(c -> insertPadded(c, 99, 150_000)), callers);
+            Await.until("ten writes queued behind the first", Duration.ofSeconds(30), () -> db.queuedWrites() == 10);
+            releaseFirst.countDown();
+
+            first.get(30, TimeUnit.SECONDS);
+            for (CompletableFuture<Void> f : queued) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertThatThrownBy(() -> tooLarge.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(StoreException.class)
+                    .hasMessageContaining("larger than the write journal's record limit of 100000 bytes");
+            assertThat(paddedIds(db)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+            // 9 × 30 KB in records of at most 100 KB: three groups of three, after the first's own.
+            assertThat(appliedTxid(db) - before).as("journal transactions").isEqualTo(4);
+        } finally {
+            callers.shutdownNow();
+        }
+        // Every record replays (none is taken for a torn tail), to the same rows.
+        Files.copy(older, dir.resolve("flightdeck.mv.db"), StandardCopyOption.REPLACE_EXISTING);
+        try (Database db = Database.open(dir)) {
+            assertThat(paddedIds(db)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+        }
+    }
+
+    private static Void insertPadded(java.sql.Connection c, long id, int padChars) throws java.sql.SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO padded(id, pad) VALUES (?, ?)")) {
+            ps.setLong(1, id);
+            ps.setString(2, "p".repeat(padChars));
+            ps.executeUpdate();
+        }
+        return null;
+    }
+
+    private static List<Long> paddedIds(Database db) {
+        return db.read(c -> {
+            List<Long> ids = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM padded ORDER BY id"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+            return ids;
+        });
+    }
+
     @Test
     void aWriteTransactionInsideAnotherIsRefused() {
         try (Database db = Database.open(dir)) {
