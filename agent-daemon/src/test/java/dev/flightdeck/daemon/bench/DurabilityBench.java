@@ -77,6 +77,15 @@ public final class DurabilityBench {
             limits:
               max_steps: 5
             """;
+    /** The answer bundle's script and limits (stepsBundle swaps them for a longer script). */
+    private static final String ANSWER_SCRIPT = """
+              script:
+                - tool_calls:
+                    - {tool: lookup_order, arguments: {order_id: A-1001}}
+                - text: done
+            limits:
+              max_steps: 5
+            """;
     private static final String ANSWER_BUNDLE = """
             name: bench-answer
             description: answers at once
@@ -93,13 +102,7 @@ public final class DurabilityBench {
             model:
               provider: scripted
               model: bench-1
-              script:
-                - tool_calls:
-                    - {tool: lookup_order, arguments: {order_id: A-1001}}
-                - text: done
-            limits:
-              max_steps: 5
-            """;
+            """ + ANSWER_SCRIPT;
     private static final String RESULT = "{\"order_id\":\"A-1001\",\"status\":\"delivered\",\"amount\":89.99,"
             + "\"currency\":\"USD\",\"items\":[{\"name\":\"Wireless headphones\",\"quantity\":1,\"unit_price\":89.99}]}";
 
@@ -317,33 +320,17 @@ public final class DurabilityBench {
         }
     }
 
-    /** A scripted bundle that calls lookup_order once per step, {@code steps} times, then answers. */
+    /** The answer bundle, made to call lookup_order once per step, {@code steps} times, before it answers. */
     private static String stepsBundle(String name, int steps) {
-        StringBuilder script = new StringBuilder();
+        StringBuilder script = new StringBuilder("  script:\n");
         for (int i = 0; i < steps; i++) {
             script.append("    - tool_calls: [{tool: lookup_order, arguments: {order_id: A-").append(1000 + i).append("}}]\n");
         }
-        return """
-                name: %s
-                description: one tool call per step
-                system_prompt: Bench agent for {{tenant}}.
-                tools:
-                  - name: lookup_order
-                    description: Look up an order
-                    implementation: builtin:lookup_order
-                    policy: allow
-                    parameters:
-                      type: object
-                      properties: {order_id: {type: string}}
-                      required: [order_id]
-                model:
-                  provider: scripted
-                  model: bench-1
-                  script:
-                %s    - text: done
-                limits:
-                  max_steps: %d
-                """.formatted(name, script, steps + 2);
+        if (!ANSWER_BUNDLE.contains(ANSWER_SCRIPT)) {
+            throw new IllegalStateException("the answer bundle's script changed: update stepsBundle");
+        }
+        return ANSWER_BUNDLE.replace("name: bench-answer", "name: " + name)
+                .replace(ANSWER_SCRIPT, script + "    - text: done\nlimits:\n  max_steps: " + (steps + 2) + "\n");
     }
 
     // ---------------------------------------------------------------- waiting

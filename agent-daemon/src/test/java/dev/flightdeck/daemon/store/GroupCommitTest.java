@@ -38,10 +38,11 @@ class GroupCommitTest {
         return null;
     }
 
-    private static List<Long> items(Database db) {
+    private static List<Long> ids(Database db, String table) {
         return db.read(c -> {
             List<Long> ids = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM items ORDER BY id"); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM " + table + " ORDER BY id");
+                 ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     ids.add(rs.getLong(1));
                 }
@@ -59,13 +60,12 @@ class GroupCommitTest {
         });
     }
 
-    @Test
-    void writesQueuedBehindACommitShareTheNextOneAndAFailingOneFailsAlone() throws Exception {
-        ExecutorService callers = Executors.newFixedThreadPool(11);
+    /** Creates a table in a fresh database and keeps a copy of its file from before any other write. */
+    private Path createTableKeepingACopy(String createTable) throws java.io.IOException {
         Path older = dir.resolveSibling(dir.getFileName() + "-older.mv.db");
         try (Database db = Database.open(dir)) {
             db.inTransaction(c -> {
-                try (PreparedStatement ps = c.prepareStatement("CREATE TABLE items(id BIGINT PRIMARY KEY)")) {
+                try (PreparedStatement ps = c.prepareStatement(createTable)) {
                     ps.executeUpdate();
                 }
                 return null;
@@ -73,21 +73,35 @@ class GroupCommitTest {
             db.close();
             Files.copy(dir.resolve("flightdeck.mv.db"), older, StandardCopyOption.REPLACE_EXISTING);
         }
+        return older;
+    }
+
+    /** Runs {@code work} in a write transaction that keeps the write lock until {@code release}; returns once it holds it. */
+    private static CompletableFuture<Void> holdingTheWriteLock(Database db, ExecutorService callers, SqlWork<Void> work,
+                                                               CountDownLatch release) throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(1);
+        CompletableFuture<Void> held = CompletableFuture.runAsync(() -> db.inTransaction(c -> {
+            work.run(c);
+            running.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }), callers);
+        assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+        return held;
+    }
+
+    @Test
+    void writesQueuedBehindACommitShareTheNextOneAndAFailingOneFailsAlone() throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(11);
+        Path older = createTableKeepingACopy("CREATE TABLE items(id BIGINT PRIMARY KEY)");
         try (Database db = Database.open(dir)) {
             long before = appliedTxid(db);
-            CountDownLatch firstIsRunning = new CountDownLatch(1);
             CountDownLatch releaseFirst = new CountDownLatch(1);
-            CompletableFuture<Void> first = CompletableFuture.runAsync(() -> db.inTransaction(c -> {
-                insert(c, 1);
-                firstIsRunning.countDown();
-                try {
-                    releaseFirst.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return null;
-            }), callers);
-            assertThat(firstIsRunning.await(30, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<Void> first = holdingTheWriteLock(db, callers, c -> insert(c, 1), releaseFirst);
             List<CompletableFuture<Void>> queued = new ArrayList<>();
             for (long id = 2; id <= 10; id++) {
                 long row = id;
@@ -103,7 +117,7 @@ class GroupCommitTest {
                 f.get(30, TimeUnit.SECONDS);
             }
             assertThatThrownBy(() -> duplicate.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(DuplicateKeyException.class);
-            assertThat(items(db)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+            assertThat(ids(db, "items")).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
             assertThat(appliedTxid(db) - before).as("journal transactions for 11 writes").isEqualTo(2);
         } finally {
             callers.shutdownNow();
@@ -111,7 +125,7 @@ class GroupCommitTest {
         // The group's record replays to the same rows.
         Files.copy(older, dir.resolve("flightdeck.mv.db"), StandardCopyOption.REPLACE_EXISTING);
         try (Database db = Database.open(dir)) {
-            assertThat(items(db)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+            assertThat(ids(db, "items")).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
         }
     }
 
@@ -123,33 +137,12 @@ class GroupCommitTest {
     @Test
     void aGroupNeverOutgrowsTheJournalRecordLimitAndATransactionOverItFailsAloneChangingNothing() throws Exception {
         ExecutorService callers = Executors.newFixedThreadPool(11);
-        Path older = dir.resolveSibling(dir.getFileName() + "-older-limit.mv.db");
-        try (Database db = Database.open(dir)) {
-            db.inTransaction(c -> {
-                try (PreparedStatement ps = c.prepareStatement("CREATE TABLE padded(id BIGINT PRIMARY KEY, pad VARCHAR)")) {
-                    ps.executeUpdate();
-                }
-                return null;
-            });
-            db.close();
-            Files.copy(dir.resolve("flightdeck.mv.db"), older, StandardCopyOption.REPLACE_EXISTING);
-        }
+        Path older = createTableKeepingACopy("CREATE TABLE padded(id BIGINT PRIMARY KEY, pad VARCHAR)");
         try (Database db = Database.open(dir)) {
             db.limitRecordBytesForTests(100_000);
             long before = appliedTxid(db);
-            CountDownLatch firstIsRunning = new CountDownLatch(1);
             CountDownLatch releaseFirst = new CountDownLatch(1);
-            CompletableFuture<Void> first = CompletableFuture.runAsync(() -> db.inTransaction(c -> {
-                insertPadded(c, 1, 10);
-                firstIsRunning.countDown();
-                try {
-                    releaseFirst.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return null;
-            }), callers);
-            assertThat(firstIsRunning.await(30, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<Void> first = holdingTheWriteLock(db, callers, c -> insertPadded(c, 1, 10), releaseFirst);
             List<CompletableFuture<Void>> queued = new ArrayList<>();
             for (long id = 2; id <= 10; id++) {
                 long row = id;
@@ -166,7 +159,7 @@ class GroupCommitTest {
             }
             assertThatThrownBy(() -> tooLarge.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(StoreException.class)
                     .hasMessageContaining("larger than the write journal's record limit of 100000 bytes");
-            assertThat(paddedIds(db)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+            assertThat(ids(db, "padded")).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
             // 9 × 30 KB in records of at most 100 KB: three groups of three, after the first's own.
             assertThat(appliedTxid(db) - before).as("journal transactions").isEqualTo(4);
         } finally {
@@ -175,7 +168,7 @@ class GroupCommitTest {
         // Every record replays (none is taken for a torn tail), to the same rows.
         Files.copy(older, dir.resolve("flightdeck.mv.db"), StandardCopyOption.REPLACE_EXISTING);
         try (Database db = Database.open(dir)) {
-            assertThat(paddedIds(db)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+            assertThat(ids(db, "padded")).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
         }
     }
 
@@ -186,18 +179,6 @@ class GroupCommitTest {
             ps.executeUpdate();
         }
         return null;
-    }
-
-    private static List<Long> paddedIds(Database db) {
-        return db.read(c -> {
-            List<Long> ids = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM padded ORDER BY id"); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getLong(1));
-                }
-            }
-            return ids;
-        });
     }
 
     @Test
