@@ -77,9 +77,9 @@ public final class ApprovalGrpcService extends ApprovalServiceGrpc.ApprovalServi
 
     @Override
     public void decideApproval(DecideApprovalRequest request, StreamObserver<Approval> observer) {
-        unary.answer(observer, () -> convert.approval(approvals.decide(new DecideApprovalCommand(
+        unary.answerLater(observer, () -> approvals.decide(new DecideApprovalCommand(
                 request.getApprovalId(), ProtoConverter.decision(request.getDecision()),
                 request.getEditedArgumentsJson(), request.getManualResultJson(), request.getReason(),
-                request.getReviewer(), request.getRequestId()))));
+                request.getReviewer(), request.getRequestId())).thenApply(convert::approval));
     }
 }

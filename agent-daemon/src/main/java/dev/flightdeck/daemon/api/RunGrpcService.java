@@ -138,8 +138,8 @@ public final class RunGrpcService extends RunServiceGrpc.RunServiceImplBase {
 
     @Override
     public void cancelRun(CancelRunRequest request, StreamObserver<Run> observer) {
-        unary.answer(observer, () -> convert.run(runs.cancel(request.getRunId(), request.getReason(),
-                request.getRequestedBy())));
+        unary.answerLater(observer, () -> runs.cancel(request.getRunId(), request.getReason(),
+                request.getRequestedBy()).thenApply(convert::run));
     }
 
     @Override

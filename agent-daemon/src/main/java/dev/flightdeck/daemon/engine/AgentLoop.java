@@ -30,7 +30,10 @@ import dev.flightdeck.daemon.model.Usage;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +56,7 @@ import java.util.stream.Collectors;
  * request without a response, and the next daemon issues it again (it has no side effects).
  */
 public final class AgentLoop {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AgentLoop.class);
     /** Why {@link #drive} returned. */
     public enum Outcome {
         /** The run is terminal. */
@@ -65,7 +69,20 @@ public final class AgentLoop {
          * A model call is in flight (handed to {@link RunControl#awaitModelCall}); no thread holds
          * the run. Drive it again once the call is complete.
          */
-        AWAITING_MODEL
+        AWAITING_MODEL,
+        /**
+         * The run committed a model answer and gave its worker up for a run waiting for one
+         * ({@link RunControl#yieldWorker}); it keeps its place. Drive it again.
+         */
+        YIELDED
+    }
+
+    /**
+     * Where a run stopped when it returned {@link Outcome#AWAITING_MODEL} or {@link Outcome#YIELDED}
+     * still held: its row and state, so the next drive goes on without reading its history again.
+     * Only valid while nobody else can write to the run (the scheduler's hold).
+     */
+    record Kept(RunRecord run, RunProgress progress, BundleSpec spec) {
     }
 
     private final RunRepository runs;
@@ -116,19 +133,57 @@ public final class AgentLoop {
 
     /** Continues {@code runId} from its last committed event until it finishes, waits or must pause. */
     Outcome drive(String runId, RunControl control) {
-        RunRecord run = runs.find(runId).orElseThrow(() -> new IllegalStateException("run " + runId + " vanished"));
-        if (run.status().isTerminal()) {
-            return Outcome.FINISHED;
+        Kept kept = control.takeKept();
+        if (kept == null) {
+            RunRecord run = runs.find(runId).orElseThrow(() -> new IllegalStateException("run " + runId + " vanished"));
+            if (run.status().isTerminal()) {
+                return Outcome.FINISHED;
+            }
+            kept = restore(run, events.readAll(runId), bundles.get(run.bundleName(), run.bundleVersion()).spec());
         }
-        RunProgress progress = new RunProgress();
-        for (RunEventRecord e : events.readAll(runId)) {
-            progress.apply(codec.payloadOf(e));
-        }
-        BundleSpec spec = bundles.get(run.bundleName(), run.bundleVersion()).spec();
-        Drive d = new Drive(run, progress, spec, control);
+        Drive d = new Drive(kept.run(), kept.progress(), kept.spec(), control);
         Outcome outcome = d.loop();
         d.commit(); // before the run is handed back: whoever drives it next reads what is committed
+        if (outcome == Outcome.AWAITING_MODEL || outcome == Outcome.YIELDED) {
+            control.keep(new Kept(d.run, d.progress, d.spec));
+        }
         return outcome;
+    }
+
+    /**
+     * The states of runs picked up together, read with one query for their rows and one for their
+     * events, for {@link RunControl#keep}: only valid while they are held. Terminal runs, and runs
+     * whose state cannot be rebuilt here (their drive reads them again and reports why), are left out.
+     */
+    Map<String, Kept> restore(Collection<String> runIds) {
+        Map<String, List<RunEventRecord>> history = events.readAll(runIds);
+        Map<String, BundleSpec> specs = new HashMap<>();
+        Map<String, Kept> kept = new HashMap<>();
+        for (RunRecord run : runs.findAll(runIds)) {
+            if (run.status().isTerminal()) {
+                continue;
+            }
+            try {
+                String version = run.bundleName() + "@" + run.bundleVersion();
+                BundleSpec spec = specs.get(version);
+                if (spec == null) {
+                    spec = bundles.get(run.bundleName(), run.bundleVersion()).spec();
+                    specs.put(version, spec);
+                }
+                kept.put(run.runId(), restore(run, history.getOrDefault(run.runId(), List.of()), spec));
+            } catch (RuntimeException e) {
+                LOG.debug("run {} is restored by its worker instead: {}", run.runId(), e.toString());
+            }
+        }
+        return kept;
+    }
+
+    private Kept restore(RunRecord run, List<RunEventRecord> history, BundleSpec spec) {
+        RunProgress progress = new RunProgress();
+        for (RunEventRecord e : history) {
+            progress.apply(codec.payloadOf(e));
+        }
+        return new Kept(run, progress, spec);
     }
 
     /** Cancels a run no worker is executing (queued, or waiting for approval). */
@@ -199,6 +254,9 @@ public final class AgentLoop {
                 if (progress.awaitingResponse()) {
                     if (callModel()) {
                         return Outcome.AWAITING_MODEL;
+                    }
+                    if (!progress.finished() && control.yieldWorker()) {
+                        return Outcome.YIELDED; // at most once per step: after its answer is committed
                     }
                     continue;
                 }

@@ -19,6 +19,7 @@ import dev.flightdeck.daemon.store.RunRepository;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
@@ -68,11 +69,16 @@ public final class ApprovalService {
         return feed.onApprovals(a -> listener.onApproval(a.redacted(redactor)));
     }
 
-    /** Decides an approval and re-schedules its run; returns the approval as decided. */
-    public ApprovalRecord decide(DecideApprovalCommand cmd) {
+    /**
+     * Decides an approval and re-schedules its run. Bad input fails here; the decision itself is
+     * applied once no worker holds the run, without a thread waiting for that.
+     *
+     * @return completes with the approval as decided (or the refusal) once the decision is applied
+     */
+    public CompletableFuture<ApprovalRecord> decide(DecideApprovalCommand cmd) {
         ApprovalRecord approval = get(cmd.approvalId());
         validate(cmd, approval);
-        ApprovalRecord decided = scheduler.whileHeld(approval.runId(), () -> {
+        return scheduler.whenHeld(approval.runId(), () -> {
             ApprovalRecord current = approvals.find(approval.approvalId()).orElseThrow();
             if (current.state() == ApprovalState.DECIDED) {
                 return repeatOf(current, cmd);
@@ -92,12 +98,13 @@ public final class ApprovalService {
                     cmd.editedArgumentsJson(), cmd.reviewer(), cmd.reason(), cmd.manualResultJson(), cmd.requestId()),
                     write);
             return null;
+        }).thenApply(repeat -> {
+            if (repeat != null) {
+                return repeat.redacted(redactor); // nothing changed, nothing to schedule
+            }
+            scheduler.submit(approval.runId());
+            return get(approval.approvalId());
         });
-        if (decided != null) {
-            return decided.redacted(redactor); // a repeat: nothing changed, nothing to schedule
-        }
-        scheduler.submit(approval.runId());
-        return get(approval.approvalId());
     }
 
     /** The first decision again when {@code cmd} repeats it; otherwise the refusal naming it. */

@@ -31,4 +31,17 @@ interface RunControl {
      * null when there is none (e.g. a run resumed by a new daemon: the request is issued again).
      */
     CompletableFuture<ModelReply> takeModelCall();
+
+    /**
+     * True when runs wait for a worker: the loop then gives its worker up once the answer to its
+     * model call is committed ({@link AgentLoop.Outcome#YIELDED}), so a run picked up (e.g. resumed
+     * after a restart) does not wait for the later steps of runs already going.
+     */
+    boolean yieldWorker();
+
+    /** Keeps where the run stopped, still held, for the next {@link AgentLoop#drive} of it. */
+    void keep(AgentLoop.Kept state);
+
+    /** What {@link #keep} kept, handed over once (then null); null for a run just picked up. */
+    AgentLoop.Kept takeKept();
 }

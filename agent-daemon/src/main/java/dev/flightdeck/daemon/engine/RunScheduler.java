@@ -9,22 +9,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
@@ -47,14 +51,27 @@ import java.util.function.ToIntFunction;
  * ({@code --max-concurrent-runs}, per tenant) bound runs <em>in progress</em> (executing a step or
  * waiting for their model), exactly as before, while the pool of worker threads only bounds runs
  * executing a step at the same instant: {@code min(max concurrent runs, }{@link #DEFAULT_STEP_THREADS}{@code )}.
+ *
+ * <p>Workers take turns: a run just picked (new, or resumed after a restart) is started before the
+ * next turn of a run already in progress, and a run whose model answered gives its worker up
+ * when runs wait for one ({@link RunControl#yieldWorker}). So every run picked up is continuing
+ * from its last committed event after one step's worth of work per run, not after the whole of
+ * the runs picked before it.
+ *
+ * <p>Writes to a run from the API (a decision, a cancel of a run no worker executes) never wait
+ * on a thread for a worker: {@link #whenHeld} applies them at once when nobody holds the run, and
+ * otherwise queues them on the run, to be applied by whoever lets go of it; the caller gets a
+ * future that completes once the write is applied.
  */
 public final class RunScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunScheduler.class);
     /** How long workers get to reach a safe point once their model calls are abandoned. */
     private static final Duration ABANDON_WAIT = Duration.ofSeconds(5);
+    /** Runs picked together whose states are read with one query. */
+    private static final int RESTORE_BATCH = 100;
     /** The dispatcher also looks at the queue this often, whatever it was told. */
     private static final Duration TICK = Duration.ofSeconds(1);
-    /** How long {@link #whileHeld} waits for a worker to let go of a run. */
+    /** How long a write queued by {@link #whenHeld} waits for a worker to let go of the run. */
     private static final Duration HOLD_WAIT = Duration.ofSeconds(10);
     /**
      * Worker threads when not given: enough for steps (committing events, running tools) of many
@@ -68,11 +85,16 @@ public final class RunScheduler implements AutoCloseable {
     private final RunRepository runs;
     private final int maxConcurrent;
     private final ToIntFunction<String> tenantLimit;
+    private final Duration holdWait;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService dispatcher;
     private final AtomicBoolean wakePending = new AtomicBoolean();
+    /** Orders the turns of equal rank first come, first served. */
+    private final AtomicLong turnCount = new AtomicLong();
     /** Runs someone is writing to, guarded by {@code this}; critical sections are short. */
     private final Map<String, Holder> holders = new HashMap<>();
+    /** Writes waiting for a held run to be let go, in arrival order; guarded by {@code this}. */
+    private final Map<String, ArrayDeque<HeldWrite<?>>> waitingWrites = new HashMap<>();
     /** Runs in progress per tenant, guarded by {@code this}. */
     private final Map<String, Integer> busyByTenant = new HashMap<>();
     /** Runs in progress (held by a worker, executing a step or waiting for their model), guarded by {@code this}. */
@@ -91,6 +113,7 @@ public final class RunScheduler implements AutoCloseable {
         private final String tenant;
         private volatile EventPayload.CancelRequested cancel;
         private volatile CompletableFuture<ModelReply> call;
+        private volatile AgentLoop.Kept kept;
 
         Holder(String tenant) {
             this.tenant = tenant;
@@ -136,12 +159,93 @@ public final class RunScheduler implements AutoCloseable {
             return c;
         }
 
+        @Override
+        public boolean yieldWorker() {
+            return !workers.getQueue().isEmpty();
+        }
+
+        @Override
+        public void keep(AgentLoop.Kept state) {
+            kept = state;
+        }
+
+        @Override
+        public AgentLoop.Kept takeKept() {
+            AgentLoop.Kept k = kept;
+            kept = null;
+            return k;
+        }
+
         /** Cancels the model call in flight, if any: the run is then handed back to a worker. */
         void cancelCall() {
             CompletableFuture<ModelReply> c = call;
             if (c != null) {
                 c.cancel(true);
             }
+        }
+    }
+
+    /**
+     * A worker's turn at a run: a run's first turn after it was picked goes before the further
+     * turns of runs in progress (after a model answer or a yield); turns of one rank in order.
+     */
+    private static final class Turn implements Runnable, Comparable<Turn> {
+        private final boolean first;
+        private final long order;
+        private final Runnable body;
+
+        Turn(boolean first, long order, Runnable body) {
+            this.first = first;
+            this.order = order;
+            this.body = body;
+        }
+
+        @Override
+        public void run() {
+            body.run();
+        }
+
+        @Override
+        public int compareTo(Turn other) {
+            return first != other.first ? (first ? -1 : 1) : Long.compare(order, other.order);
+        }
+    }
+
+    /**
+     * A write to a run that must not race a worker: applied once, by the caller when nobody holds
+     * the run, else by whoever lets go of it; or, when the run stays held longer than the hold
+     * wait, refused as busy (then never applied).
+     */
+    private static final class HeldWrite<T> {
+        private final Supplier<T> write;
+        private final CompletableFuture<T> done = new CompletableFuture<>();
+        private final AtomicBoolean claimed = new AtomicBoolean();
+
+        HeldWrite(Supplier<T> write) {
+            this.write = write;
+        }
+
+        /** Applies the write while the run is held; its caller's future completes with the result. */
+        void apply() {
+            if (claimed.compareAndSet(false, true)) {
+                T result;
+                try {
+                    result = write.get();
+                } catch (RuntimeException | Error e) {
+                    done.completeExceptionally(e);
+                    return;
+                }
+                done.complete(result);
+            }
+        }
+
+        /** Refuses the write unless it was applied already; true when refused. */
+        boolean expire(String runId) {
+            if (!claimed.compareAndSet(false, true)) {
+                return false;
+            }
+            done.completeExceptionally(new FailedPreconditionException("run " + runId + " is busy; try again"));
+            return true;
         }
     }
 
@@ -153,13 +257,20 @@ public final class RunScheduler implements AutoCloseable {
      */
     public RunScheduler(AgentLoop loop, RunRepository runs, int maxConcurrent, ToIntFunction<String> tenantLimit,
                         int stepThreads) {
+        this(loop, runs, maxConcurrent, tenantLimit, stepThreads, HOLD_WAIT);
+    }
+
+    /** @param holdWait how long a write waits for a worker to let go of its run before it is refused as busy */
+    RunScheduler(AgentLoop loop, RunRepository runs, int maxConcurrent, ToIntFunction<String> tenantLimit,
+                 int stepThreads, Duration holdWait) {
         this.loop = loop;
         this.runs = runs;
         this.maxConcurrent = maxConcurrent;
         this.tenantLimit = tenantLimit;
+        this.holdWait = holdWait;
         int threads = Math.max(1, Math.min(maxConcurrent, stepThreads));
         this.workers = new ThreadPoolExecutor(threads, threads, THREAD_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), named("run-worker"));
+                new PriorityBlockingQueue<>(), named("run-worker"));
         this.workers.allowCoreThreadTimeOut(true);
         this.dispatcher = Executors.newSingleThreadScheduledExecutor(named("run-dispatcher"));
     }
@@ -197,7 +308,7 @@ public final class RunScheduler implements AutoCloseable {
                     wakePending.set(false);
                     dispatch();
                 });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 wakePending.set(false); // shutting down
             }
         }
@@ -207,16 +318,26 @@ public final class RunScheduler implements AutoCloseable {
     private void dispatch() {
         try {
             while (!draining) {
-                Optional<Picked> next = pick();
-                if (next.isEmpty()) {
+                List<Picked> picked = pick();
+                if (picked.isEmpty()) {
                     return;
                 }
-                Picked p = next.get();
-                try {
-                    workers.execute(() -> work(p.runId(), p.holder(), false));
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    release(p.runId(), p.holder()); // draining: the run stays as stored
-                    return;
+                Restore batch = null;
+                for (int i = 0; i < picked.size(); i++) {
+                    Picked p = picked.get(i);
+                    if (i % RESTORE_BATCH == 0) {
+                        batch = new Restore(picked.subList(i, Math.min(picked.size(), i + RESTORE_BATCH)));
+                    }
+                    Restore restore = batch;
+                    try {
+                        workers.execute(new Turn(true, turnCount.incrementAndGet(), () -> {
+                            restore.run();
+                            work(p.runId(), p.holder(), false);
+                        }));
+                    } catch (RejectedExecutionException e) {
+                        picked.subList(i, picked.size()).forEach(q -> letGo(q.runId(), q.holder())); // draining: stored as is
+                        return;
+                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -227,89 +348,152 @@ public final class RunScheduler implements AutoCloseable {
     private record Picked(String runId, Holder holder) {
     }
 
-    private Optional<Picked> pick() {
+    /**
+     * Reads the state of runs picked together (held, so it stays valid) in two queries for all of
+     * them instead of two per run: done by the first of their workers to start, so the dispatcher
+     * goes on picking. A run it cannot restore is read by its own worker.
+     */
+    private final class Restore {
+        private final List<Picked> picked;
+        private boolean done;
+
+        Restore(List<Picked> picked) {
+            this.picked = List.copyOf(picked);
+        }
+
+        synchronized void run() {
+            if (done) {
+                return;
+            }
+            done = true;
+            try {
+                Map<String, AgentLoop.Kept> states = loop.restore(picked.stream().map(Picked::runId).toList());
+                picked.forEach(p -> p.holder().keep(states.get(p.runId())));
+            } catch (RuntimeException e) {
+                LOG.warn("cannot read {} runs picked up together; each worker reads its own: {}", picked.size(),
+                        e.toString());
+            }
+        }
+    }
+
+    /**
+     * Takes as many runs as there are free slots, in the order of single picks: round-robin over the
+     * tenants (starting after the one served last), oldest run first within a tenant. One query per
+     * tenant, whatever the number of runs in progress.
+     */
+    private List<Picked> pick() {
         Map<String, Holder> heldNow;
         Map<String, Integer> busyNow;
+        int free;
         synchronized (this) {
-            if (busy >= maxConcurrent) {
-                return Optional.empty();
+            free = maxConcurrent - busy; // only this thread adds to busy: the slots stay free
+            if (free <= 0) {
+                return List.of();
             }
             heldNow = Map.copyOf(holders);
-            busyNow = Map.copyOf(busyByTenant);
+            busyNow = new HashMap<>(busyByTenant);
         }
         List<String> tenants = runs.tenantsWithRunnableRuns();
-        if (tenants.isEmpty()) {
-            return Optional.empty();
-        }
         // Round-robin: the tenants after the one served last, then the rest from the start.
         List<String> order = new ArrayList<>();
         tenants.stream().filter(t -> t.compareTo(lastTenant) > 0).forEach(order::add);
         tenants.stream().filter(t -> t.compareTo(lastTenant) <= 0).forEach(order::add);
-        for (String tenant : order) {
-            if (busyNow.getOrDefault(tenant, 0) >= tenantLimit.applyAsInt(tenant)) {
-                continue;
-            }
-            // Runs held for this tenant (or by an idle cancel, tenant unknown) are not runnable: with
-            // runs waiting for their model, many may be held, so the exclusion list names only these.
-            Set<String> held = new java.util.HashSet<>();
-            heldNow.forEach((id, h) -> {
-                if (!h.isWorker() || h.tenant.equals(tenant)) {
-                    held.add(id);
+        Map<String, ArrayDeque<String>> candidates = new HashMap<>();
+        List<Picked> picked = new ArrayList<>();
+        boolean progress = true;
+        while (free > 0 && progress) {
+            progress = false;
+            for (String tenant : order) {
+                int room = tenantLimit.applyAsInt(tenant) - busyNow.getOrDefault(tenant, 0);
+                if (free == 0 || room <= 0) {
+                    continue;
                 }
-            });
-            Optional<String> runId = runs.oldestRunnable(tenant, held);
-            if (runId.isEmpty()) {
-                continue;
-            }
-            Holder h = new Holder(tenant);
-            synchronized (this) {
-                if (holders.containsKey(runId.get())) {
-                    continue; // an idle cancel took it meanwhile
+                ArrayDeque<String> next = candidates.get(tenant);
+                if (next == null) {
+                    next = runnable(tenant, heldNow, Math.min(free, room));
+                    candidates.put(tenant, next);
                 }
-                holders.put(runId.get(), h);
-                busy++;
-                busyByTenant.merge(tenant, 1, Integer::sum);
+                String runId = next.poll();
+                if (runId == null) {
+                    continue;
+                }
+                Holder h = new Holder(tenant);
+                synchronized (this) {
+                    if (holders.containsKey(runId)) {
+                        continue; // an API write took it meanwhile
+                    }
+                    holders.put(runId, h);
+                    busy++;
+                    busyByTenant.merge(tenant, 1, Integer::sum);
+                }
+                busyNow.merge(tenant, 1, Integer::sum);
+                free--;
+                lastTenant = tenant;
+                picked.add(new Picked(runId, h));
+                progress = true;
             }
-            lastTenant = tenant;
-            return Optional.of(new Picked(runId.get(), h));
         }
-        return Optional.empty();
+        return picked;
+    }
+
+    /** The oldest {@code wanted} runnable runs of {@code tenant} that are not held. */
+    private ArrayDeque<String> runnable(String tenant, Map<String, Holder> heldNow, int wanted) {
+        // Runs held for this tenant, or by an API write (tenant unknown), are not runnable: the
+        // query skips none of them, so it asks for as many more as there are.
+        Set<String> held = new HashSet<>();
+        heldNow.forEach((id, h) -> {
+            if (!h.isWorker() || h.tenant.equals(tenant)) {
+                held.add(id);
+            }
+        });
+        ArrayDeque<String> ids = new ArrayDeque<>();
+        for (String id : runs.oldestRunnable(tenant, held.size() + wanted)) {
+            if (!held.contains(id)) {
+                ids.add(id);
+            }
+        }
+        return ids;
     }
 
     /**
      * Asks a run to stop. A run no worker holds (queued, waiting for approval) is cancelled at
-     * once; a running run stops at its next safe point; a model call in flight is cancelled (an HTTP
-     * exchange is aborted) and the run, handed back to a worker, ends CANCELLED without its answer.
-     * A terminal run is returned unchanged.
+     * once, or right after the API write holding it; a running run stops at its next safe point; a
+     * model call in flight is cancelled (an HTTP exchange is aborted) and the run, handed back to a
+     * worker, ends CANCELLED without its answer. A terminal run is returned unchanged. The future
+     * completes with the run as cancelled, or, for a run a worker holds, at once with the run as
+     * it is.
      */
-    public RunRecord cancel(String runId, String requestedBy, String reason) {
+    public CompletableFuture<RunRecord> cancel(String runId, String requestedBy, String reason) {
         RunRecord run = runs.find(runId).orElseThrow(() -> new NotFoundException("run_id: unknown run \"" + runId + "\""));
         if (run.status().isTerminal()) {
-            return run;
+            return CompletableFuture.completedFuture(run);
         }
         EventPayload.CancelRequested request = new EventPayload.CancelRequested(
                 requestedBy == null || requestedBy.isBlank() ? "unknown" : requestedBy, reason == null ? "" : reason);
-        Holder idle = new Holder(null);
-        Holder worker;
+        HeldWrite<RunRecord> write = new HeldWrite<>(() -> cancelNow(runId, request));
+        Holder worker = null;
+        Holder idle = null;
         synchronized (this) {
-            worker = holders.get(runId);
-            if (worker != null) {
-                worker.cancel = request;
+            Holder h = holders.get(runId);
+            if (h != null && h.isWorker()) {
+                h.cancel = request;
+                worker = h;
             } else {
-                holders.put(runId, idle);
+                idle = holdOrQueue(runId, write);
             }
         }
         if (worker != null) {
             worker.cancelCall(); // outside the lock: the run's continuation may start right here
-            return run;
+            return CompletableFuture.completedFuture(run);
         }
-        try {
-            RunRecord fresh = runs.find(runId).orElseThrow();
-            return fresh.status().isTerminal() ? fresh : loop.cancelIdle(fresh, request);
-        } finally {
-            release(runId, idle);
-            wake();
-        }
+        applyOrExpireLater(runId, idle, write);
+        return write.done;
+    }
+
+    /** Cancels a run held for an API write, unless it ended meanwhile. */
+    private RunRecord cancelNow(String runId, EventPayload.CancelRequested request) {
+        RunRecord fresh = runs.find(runId).orElseThrow();
+        return fresh.status().isTerminal() ? fresh : loop.cancelIdle(fresh, request);
     }
 
     /**
@@ -338,77 +522,127 @@ public final class RunScheduler implements AutoCloseable {
             if (outcome == AgentLoop.Outcome.AWAITING_MODEL) {
                 // Still held, with its slot; no thread waits. Back to a worker when the call completes.
                 me.call.whenComplete((reply, failure) -> continueRun(runId, me));
+            } else if (outcome == AgentLoop.Outcome.YIELDED) {
+                continueRun(runId, me); // still held, with its slot: its next turn comes after the runs picked up
             } else {
                 letGo(runId, me);
             }
         }
     }
 
-    /** Hands a run whose model call completed back to a worker. */
+    /** Hands a run whose model call completed, or that yielded its worker, back to a worker. */
     private void continueRun(String runId, Holder me) {
         try {
-            workers.execute(() -> work(runId, me, true));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // Stopped: the request has no committed response and is issued again on the next start.
+            workers.execute(new Turn(false, turnCount.incrementAndGet(), () -> work(runId, me, true)));
+        } catch (RejectedExecutionException e) {
+            // Stopped: the run continues from its last committed event on the next start.
             letGo(runId, me);
         }
     }
 
-    /** A worker is done with a run: release it, apply a cancel that came too late, look for more work. */
+    /**
+     * A worker is done with a run: release it, then apply what waited for it while still holding
+     * it (a cancel that came after the worker's last safe point, e.g. as the run began to wait for
+     * approval, and the API writes queued meanwhile), then look for more work.
+     */
     private void letGo(String runId, Holder me) {
-        release(runId, me);
-        // A cancel that arrived after the worker's last safe point (e.g. as the run began to
-        // wait for approval) must not be lost: apply it now that no worker holds the run.
-        EventPayload.CancelRequested late = me.cancel;
-        if (late != null && !draining) {
-            cancel(runId, late.requestedBy(), late.reason());
+        EventPayload.CancelRequested late = draining ? null : me.cancel;
+        Holder idle = new Holder(null);
+        List<HeldWrite<?>> writes = new ArrayList<>();
+        synchronized (this) {
+            if (holders.remove(runId, me) && me.isWorker()) {
+                busy--;
+                busyByTenant.computeIfPresent(me.tenant, (t, n) -> n <= 1 ? null : n - 1);
+            }
+            if (late != null) {
+                HeldWrite<RunRecord> cancel = new HeldWrite<>(() -> cancelNow(runId, late));
+                cancel.done.whenComplete((r, e) -> {
+                    if (e != null) {
+                        LOG.error("cannot apply the cancel of run {} that came as its worker let go", runId, e);
+                    }
+                });
+                writes.add(cancel);
+            }
+            writes.addAll(takeWaiting(runId));
+            if (!writes.isEmpty()) {
+                holders.put(runId, idle);
+            }
+            notifyAll();
         }
-        wake();
-    }
-
-    private synchronized void release(String runId, Holder holder) {
-        if (holders.remove(runId, holder) && holder.isWorker()) {
-            busy--;
-            busyByTenant.computeIfPresent(holder.tenant, (t, n) -> n <= 1 ? null : n - 1);
-        }
-        notifyAll();
+        applyHeld(runId, idle, writes);
     }
 
     /**
-     * Runs {@code write} holding {@code runId} the way an idle cancel does, so it may append to a
-     * run no worker executes (e.g. a decision for a run waiting for approval). A worker that is
-     * just returning from the run is waited for, up to {@link #HOLD_WAIT}. A cancel that arrives
-     * meanwhile is applied afterwards; then the dispatcher looks at the run again (a decided run
-     * is RUNNING with no worker: it is picked in turn).
+     * Applies {@code write} to {@code runId} once nobody else holds it, the way an idle cancel
+     * does, so it may append to a run no worker executes (e.g. a decision for a run waiting for
+     * approval). The calling thread never waits for a worker: when one holds the run, the write is
+     * queued and applied by whoever lets go of the run, or refused with "run ... is busy; try
+     * again" (nothing changed) if that takes longer than the hold wait. Afterwards the dispatcher
+     * looks at the run again (a decided run is RUNNING with no worker: it is picked in turn).
+     *
+     * @return completes with the write's result, or its failure, once applied (or refused)
      */
-    public <T> T whileHeld(String runId, java.util.function.Supplier<T> write) {
-        Holder idle = new Holder(null);
-        long deadline = System.nanoTime() + HOLD_WAIT.toNanos();
+    public <T> CompletableFuture<T> whenHeld(String runId, Supplier<T> write) {
+        HeldWrite<T> w = new HeldWrite<>(write);
+        Holder idle;
         synchronized (this) {
-            while (holders.containsKey(runId)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new FailedPreconditionException("run " + runId + " is busy; try again");
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new FailedPreconditionException("interrupted while waiting for run " + runId);
+            idle = holdOrQueue(runId, w);
+        }
+        applyOrExpireLater(runId, idle, w);
+        return w.done;
+    }
+
+    /** Holds a free run for {@code w} (returns the holder), else queues {@code w} on it (null). */
+    private Holder holdOrQueue(String runId, HeldWrite<?> w) {
+        assert Thread.holdsLock(this);
+        if (holders.containsKey(runId)) {
+            waitingWrites.computeIfAbsent(runId, k -> new ArrayDeque<>()).add(w);
+            return null;
+        }
+        Holder idle = new Holder(null);
+        holders.put(runId, idle);
+        return idle;
+    }
+
+    private void applyOrExpireLater(String runId, Holder idle, HeldWrite<?> w) {
+        if (idle != null) {
+            applyHeld(runId, idle, List.of(w));
+            return;
+        }
+        CompletableFuture.delayedExecutor(holdWait.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+            if (w.expire(runId)) {
+                forget(runId, w);
+            }
+        });
+    }
+
+    private synchronized void forget(String runId, HeldWrite<?> w) {
+        ArrayDeque<HeldWrite<?>> queue = waitingWrites.get(runId);
+        if (queue != null && queue.remove(w) && queue.isEmpty()) {
+            waitingWrites.remove(runId);
+        }
+    }
+
+    private List<HeldWrite<?>> takeWaiting(String runId) {
+        assert Thread.holdsLock(this);
+        ArrayDeque<HeldWrite<?>> queue = waitingWrites.remove(runId);
+        return queue == null ? List.of() : List.copyOf(queue);
+    }
+
+    /** Applies {@code writes} to a run {@code idle} holds, then the writes queued meanwhile, then lets go. */
+    private void applyHeld(String runId, Holder idle, List<HeldWrite<?>> writes) {
+        List<HeldWrite<?>> next = writes;
+        while (!next.isEmpty()) {
+            next.forEach(HeldWrite::apply);
+            synchronized (this) {
+                next = takeWaiting(runId);
+                if (next.isEmpty()) {
+                    holders.remove(runId, idle);
+                    notifyAll();
                 }
             }
-            holders.put(runId, idle);
         }
-        try {
-            return write.get();
-        } finally {
-            release(runId, idle);
-            EventPayload.CancelRequested late = idle.cancel;
-            if (late != null && !draining) {
-                cancel(runId, late.requestedBy(), late.reason());
-            }
-            wake();
-        }
+        wake();
     }
 
     /** Runs in progress now: executing a step or waiting for their model (for tests and status). */

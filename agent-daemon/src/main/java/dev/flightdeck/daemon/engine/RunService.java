@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** What the API does with runs: start (idempotently), read, list, read history, cancel. */
 public final class RunService {
@@ -132,7 +133,8 @@ public final class RunService {
         return events.readAfter(runId, afterSequence, limit);
     }
 
-    public RunRecord cancel(String runId, String reason, String requestedBy) {
+    /** Completes with the run as cancelled, or as it is while a worker takes the cancel to its next safe point. */
+    public CompletableFuture<RunRecord> cancel(String runId, String reason, String requestedBy) {
         get(runId);
         // Both go into the run's hash-chained history: bounded like an approval's reason and reviewer.
         if (reason != null && reason.length() > ApprovalService.MAX_TEXT_CHARS) {

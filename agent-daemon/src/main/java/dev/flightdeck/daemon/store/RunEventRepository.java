@@ -11,7 +11,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /** The append-only run event log. */
 public final class RunEventRepository {
@@ -105,22 +109,22 @@ public final class RunEventRepository {
         return prefix + (text.length() <= INLINE_MAX_CHARS ? "_json" : "_lob");
     }
 
+    /** The columns {@link #event} reads, in its order. */
+    private static final String EVENT_COLUMNS = "run_id, sequence, step, occurred_at, type, payload_json, payload_lob, "
+            + "canonical_json, canonical_lob, prev_hash, hash";
+
     /** Up to {@code limit} events with sequence greater than {@code afterSequence}, in order. */
     public List<RunEventRecord> readAfter(String runId, long afterSequence, int limit) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT run_id, sequence, step, occurred_at, type, "
-                    + "payload_json, payload_lob, canonical_json, canonical_lob, prev_hash, hash FROM run_events "
-                    + "WHERE run_id = ? AND sequence > ? "
-                    + "ORDER BY sequence LIMIT ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + EVENT_COLUMNS
+                    + " FROM run_events WHERE run_id = ? AND sequence > ? ORDER BY sequence LIMIT ?")) {
                 ps.setString(1, runId);
                 ps.setLong(2, afterSequence);
                 ps.setInt(3, limit);
                 List<RunEventRecord> rows = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        rows.add(new RunEventRecord(rs.getString(1), rs.getLong(2), rs.getInt(3),
-                                Database.fromDb(rs.getObject(4, OffsetDateTime.class)), rs.getString(5),
-                                either(rs, 6), either(rs, 8), rs.getString(10), rs.getString(11).trim()));
+                        rows.add(event(rs));
                     }
                 }
                 return rows;
@@ -132,6 +136,39 @@ public final class RunEventRepository {
     private static String either(ResultSet rs, int index) throws SQLException {
         String inline = rs.getString(index);
         return inline != null ? inline : rs.getString(index + 1);
+    }
+
+    /**
+     * Every event of each of these runs, in order, in one query: the scheduler rebuilds the state of
+     * runs picked up together (e.g. a thousand resumed after a restart) without a query per run.
+     */
+    public Map<String, List<RunEventRecord>> readAll(Collection<String> runIds) {
+        if (runIds.isEmpty()) {
+            return Map.of();
+        }
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + EVENT_COLUMNS + " FROM run_events WHERE run_id IN ("
+                    + runIds.stream().map(x -> "?").collect(Collectors.joining(",")) + ") ORDER BY run_id, sequence")) {
+                int i = 1;
+                for (String id : runIds) {
+                    ps.setString(i++, id);
+                }
+                Map<String, List<RunEventRecord>> byRun = new HashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        RunEventRecord e = event(rs);
+                        byRun.computeIfAbsent(e.runId(), k -> new ArrayList<>()).add(e);
+                    }
+                }
+                return byRun;
+            }
+        });
+    }
+
+    private static RunEventRecord event(ResultSet rs) throws SQLException {
+        return new RunEventRecord(rs.getString(1), rs.getLong(2), rs.getInt(3),
+                Database.fromDb(rs.getObject(4, OffsetDateTime.class)), rs.getString(5),
+                either(rs, 6), either(rs, 8), rs.getString(10), rs.getString(11).trim());
     }
 
     /** Every event of a run, in order (for rebuilding its state). */

@@ -63,6 +63,23 @@ public final class RunRepository {
         return db.read(c -> find(c, runId));
     }
 
+    /** The runs with these ids that exist, in one query (the scheduler restores runs picked up together). */
+    public List<RunRecord> findAll(java.util.Collection<String> runIds) {
+        if (runIds.isEmpty()) {
+            return List.of();
+        }
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM runs WHERE run_id IN ("
+                    + runIds.stream().map(x -> "?").collect(Collectors.joining(",")) + ")")) {
+                int i = 1;
+                for (String id : runIds) {
+                    ps.setString(i++, id);
+                }
+                return all(ps);
+            }
+        });
+    }
+
     public Optional<RunRecord> findByIdempotencyKey(String tenant, String key) {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
@@ -141,21 +158,24 @@ public final class RunRepository {
         });
     }
 
-    /** The oldest QUEUED or RUNNING run of {@code tenant} whose id is not in {@code excluded}. */
-    public Optional<String> oldestRunnable(String tenant, java.util.Collection<String> excluded) {
-        String notIn = excluded.isEmpty() ? ""
-                : " AND run_id NOT IN (" + excluded.stream().map(x -> "?").collect(Collectors.joining(",")) + ")";
+    /**
+     * The ids of the {@code limit} oldest QUEUED or RUNNING runs of {@code tenant}, oldest first. The
+     * scheduler skips the ones it holds itself, so it asks for as many more as it holds: one query
+     * for a whole round of picks, however many runs are in progress.
+     */
+    public List<String> oldestRunnable(String tenant, int limit) {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT run_id FROM runs WHERE status IN " + RUNNABLE
-                    + " AND tenant = ?" + notIn + " ORDER BY run_id LIMIT 1")) {
+                    + " AND tenant = ? ORDER BY run_id LIMIT ?")) {
                 ps.setString(1, tenant);
-                int i = 2;
-                for (String id : excluded) {
-                    ps.setString(i++, id);
-                }
+                ps.setInt(2, limit);
+                List<String> ids = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
                 }
+                return ids;
             }
         });
     }

@@ -28,6 +28,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -288,5 +292,41 @@ class ApprovalServiceTest {
         assertRefused(() -> client.decideApproval(DecideApproval.approve(a.approvalId(), "", "ann")),
                 "FAILED_PRECONDITION", "can no longer be decided");
         assertThat(ledger()).isEmpty();
+    }
+
+    @Test
+    void aBurstOfConcurrentDecisionsAndCancelsMoreThanTheRpcThreadsAllCompleteWithOneEffectEach() throws Exception {
+        ApprovalInfo decided = pausedRefund("");
+        ApprovalInfo cancelled = pausedRefund("");
+        ExecutorService callers = Executors.newFixedThreadPool(60); // far more calls at once than the 8 rpc threads
+        try {
+            List<Future<ApprovalInfo>> decisions = new java.util.ArrayList<>();
+            List<Future<dev.flightdeck.client.RunInfo>> cancels = new java.util.ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                if (i % 3 == 2) {
+                    cancels.add(callers.submit(() -> client.cancelRun(cancelled.runId(), "customer withdrew", "ann")));
+                } else {
+                    String requestId = "req-" + i;
+                    decisions.add(callers.submit(() -> client.decideApproval(
+                            DecideApproval.approve(decided.approvalId(), "ok", "ann").withRequestId(requestId))));
+                }
+            }
+            ApprovalInfo first = decisions.get(0).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(first.state()).isEqualTo(ApprovalState.DECIDED);
+            for (Future<ApprovalInfo> d : decisions) {
+                assertThat(d.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(first);
+            }
+            for (Future<dev.flightdeck.client.RunInfo> c : cancels) {
+                assertThat(c.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).state()).isEqualTo(RunState.CANCELLED);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        daemon.watchToEnd(decided.runId(), 0, TIMEOUT);
+        assertThat(ledger()).as("the approved refund, issued once").hasSize(1);
+        assertThat(client.getRunHistory(decided.runId(), 0, 0).stream()
+                .filter(e -> e.type().equals("approval_decided"))).hasSize(1);
+        assertThat(client.getRunHistory(cancelled.runId(), 0, 0).stream()
+                .filter(e -> e.type().equals("cancel_requested"))).hasSize(1);
     }
 }

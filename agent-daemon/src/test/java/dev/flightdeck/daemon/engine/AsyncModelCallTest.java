@@ -31,15 +31,22 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A run waiting for its model holds no thread: the scheduler's worker starts the call and goes on,
  * and the run comes back to a worker when the answer arrives. Cancel, the wall-time limit and a
- * drain still reach a call in flight.
+ * drain still reach a call in flight. Writes from the API to runs held this way (decisions,
+ * cancels) never make the calling thread wait for the worker.
  */
 class AsyncModelCallTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -252,5 +259,101 @@ class AsyncModelCallTest {
         assertThat(run(id).status()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(model.issued.get()).as("the request without a response is issued again").isEqualTo(2);
         assertThat(types(id)).containsExactly("run_started", "model_requested", "model_responded", "run_finished");
+    }
+
+    @Test
+    void writesToRunsHeldByWorkersAreQueuedWithoutTyingUpTheCallingThreadsAndAppliedOnceEachWhenLetGo()
+            throws Exception {
+        int n = 20;
+        int writes = 400;
+        scheduler = new RunScheduler(loop, runs, n, tenant -> n, 2);
+        List<String> ids = queue(push(""), n, "a");
+        scheduler.resumeUnfinished();
+        Await.until("all " + n + " runs held waiting for their model", TIMEOUT, () -> model.inFlight.get() == n);
+        int threadsBefore = liveThreads();
+
+        // Two "rpc" threads take 400 writes to the held runs: each call returns at once with a future.
+        ExecutorService rpc = Executors.newFixedThreadPool(2);
+        try {
+            AtomicInteger[] applied = new AtomicInteger[n];
+            for (int r = 0; r < n; r++) {
+                applied[r] = new AtomicInteger();
+            }
+            List<Future<CompletableFuture<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < writes; i++) {
+                int run = i % n;
+                String result = "write " + i;
+                calls.add(rpc.submit(() -> scheduler.whenHeld(ids.get(run), () -> {
+                    applied[run].incrementAndGet();
+                    return result;
+                })));
+            }
+            List<CompletableFuture<String>> results = new ArrayList<>();
+            for (Future<CompletableFuture<String>> call : calls) {
+                results.add(call.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)); // the calling thread is free again
+            }
+            assertThat(rpc.submit(() -> "another rpc").get(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                    .as("the rpc threads still serve while every run stays held").isEqualTo("another rpc");
+            assertThat(results).as("nothing applied while the workers hold the runs").noneMatch(CompletableFuture::isDone);
+            assertThat(liveThreads() - threadsBefore).as("threads added by 400 waiting writes").isLessThanOrEqualTo(4);
+
+            model.gate.complete(null);
+            for (int i = 0; i < writes; i++) {
+                assertThat(results.get(i).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("write " + i);
+            }
+            for (int r = 0; r < n; r++) {
+                assertThat(applied[r].get()).as("writes applied to run %d", r).isEqualTo(writes / n);
+            }
+        } finally {
+            rpc.shutdownNow();
+        }
+        Await.until("all runs finish", TIMEOUT, () -> ids.stream().allMatch(id -> run(id).status().isTerminal()));
+        assertThat(ids).allSatisfy(id -> assertThat(run(id).status()).isEqualTo(RunStatus.SUCCEEDED));
+    }
+
+    @Test
+    void aWriteWhoseRunStaysHeldLongerThanTheHoldWaitIsRefusedAsBusyAndNeverApplied() {
+        scheduler = new RunScheduler(loop, runs, 4, tenant -> 4, 2, Duration.ofMillis(200));
+        String id = queue(push(""), 1, "a").get(0);
+        scheduler.resumeUnfinished();
+        Await.until("the call is in flight", TIMEOUT, () -> model.inFlight.get() == 1);
+        AtomicInteger applied = new AtomicInteger();
+
+        CompletableFuture<Integer> write = scheduler.whenHeld(id, applied::incrementAndGet);
+
+        assertThatThrownBy(() -> write.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(dev.flightdeck.daemon.error.FailedPreconditionException.class)
+                .hasMessage("run " + id + " is busy; try again");
+        model.gate.complete(null);
+        Await.until("the run finishes", TIMEOUT, () -> run(id).status().isTerminal());
+        Await.until("the run is let go", TIMEOUT, () -> scheduler.busyWorkers() == 0);
+        assertThat(applied.get()).as("a refused write is never applied").isZero();
+    }
+
+    @Test
+    void aCancelQueuedBehindAnotherWriteIsAppliedAfterItAndAnswersWithTheCancelledRun() throws Exception {
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = queue(push(""), 1, "a").get(0); // QUEUED: the dispatcher is not started, no worker holds it
+        CompletableFuture<Void> holding = new CompletableFuture<>();
+        CompletableFuture<Void> release = new CompletableFuture<>();
+
+        // The first write is applied by its caller (nobody held the run) and holds it until released.
+        CompletableFuture<CompletableFuture<String>> first = CompletableFuture.supplyAsync(() -> scheduler.whenHeld(id,
+                () -> {
+                    holding.complete(null);
+                    release.join();
+                    return "first";
+                }));
+        holding.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        CompletableFuture<RunRecord> cancel = scheduler.cancel(id, "alice", "not needed");
+        assertThat(cancel).as("queued, not waited for").isNotDone();
+
+        release.complete(null);
+        assertThat(first.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                .isEqualTo("first");
+        RunRecord cancelled = cancel.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(cancelled.status()).isEqualTo(RunStatus.CANCELLED);
+        assertThat(types(id)).containsExactly("cancel_requested", "run_finished");
     }
 }

@@ -53,4 +53,19 @@ final class InlineDrive implements RunControl {
         call = null;
         return c;
     }
+
+    @Override
+    public boolean yieldWorker() {
+        return false;
+    }
+
+    /** Keeps nothing: each drive reads the run again, as for a run just picked up. */
+    @Override
+    public void keep(AgentLoop.Kept state) {
+    }
+
+    @Override
+    public AgentLoop.Kept takeKept() {
+        return null;
+    }
 }
