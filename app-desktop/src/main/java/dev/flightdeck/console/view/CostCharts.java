@@ -295,6 +295,10 @@ final class CostCharts {
         // Ticks only on whole days (daily ranges) or whole hours, so each label names one day or
         // hour once; the axis picks the smallest step whose labels do not overlap.
         axis.setStandardTickUnits(days ? DAY_TICKS : HOUR_TICKS);
+        // A day's label under the middle of the day, where its bar stands; an hour's at the hour
+        // (a tick in the middle of an hour would read "14:30").
+        axis.setTickMarkPosition(days ? org.jfree.chart.axis.DateTickMarkPosition.MIDDLE
+                : org.jfree.chart.axis.DateTickMarkPosition.START);
         axis.setLabel(days ? "day (UTC)" : "hour (UTC)");
     }
 
