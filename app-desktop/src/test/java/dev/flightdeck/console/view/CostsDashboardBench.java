@@ -42,7 +42,8 @@ import java.util.function.BooleanSupplier;
  * drawn and 12 more pulses have passed (goal: never over 100 ms).
  *
  * <p>Run with {@code app-desktop/bench.sh} (headless Monocle) or under Xvfb with {@code -Dglass.platform=gtk}.
- * Sizes: {@code -Dbench.days=400 -Dbench.models=25 -Dbench.rounds=20}.
+ * Sizes: {@code -Dbench.days=400 -Dbench.models=25 -Dbench.rounds=20}; without the Costs screen's
+ * background warm-up (to compare the cold first refresh): {@code -Dflightdeck.console.costsWarmUp=false}.
  */
 public final class CostsDashboardBench extends Application {
     /** Main class (JavaFX is on the class path). */
@@ -203,8 +204,10 @@ public final class CostsDashboardBench extends Application {
                 rounds.add(new long[] {answer, gap, beforeAnswer, gapAfterAnswer, gc});
             }
             report(idleGap, rounds, points, onFx(() -> trace.toString()));
-            System.out.println("  background warm-up of the Costs screen (CostsWarmUp) done " + warmUpMillis
-                    + " ms after the screen was built; the first refresh was asked after it");
+            System.out.println(Boolean.parseBoolean(System.getProperty(CostsWarmUp.ENABLED_PROPERTY, "true"))
+                    ? "  background warm-up of the Costs screen (CostsWarmUp) done " + warmUpMillis
+                    + " ms after the screen was built; the first refresh was asked after it"
+                    : "  WITHOUT the background warm-up (-D" + CostsWarmUp.ENABLED_PROPERTY + "=false)");
             System.out.println("    longest step per chart (spend, tenant, latency, tokens, version), wall: "
                     + onFx(() -> Arrays.stream(stepMax).mapToObj(CostsDashboardBench::ms).toList()));
             System.out.println("    the same in FX-thread CPU time:                                   "
