@@ -52,7 +52,6 @@ final class LiveListing<T> {
     private final Screen<T> screen;
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
 
-    private Subscription subscription;
     private StreamBatcher<T> batcher;
 
     /** {@code noun} names one item in messages: "run" gives "Cannot list runs", "Live run updates stopped". */
@@ -96,10 +95,6 @@ final class LiveListing<T> {
             batcher.close();
             batcher = null;
         }
-        if (subscription != null) {
-            subscription.cancel();
-            subscription = null;
-        }
     }
 
     private void reload(DaemonClient client) {
@@ -130,7 +125,7 @@ final class LiveListing<T> {
         });
         batcher = b;
         try {
-            subscription = source.watch(client, b);
+            b.follow(listener -> source.watch(client, listener));
         } catch (RuntimeException e) {
             failed(client, "Cannot follow " + noun + "s", e);
         }
