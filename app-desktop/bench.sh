@@ -3,7 +3,9 @@
 # dev.flightdeck.console.view.CostsDashboardBench with the test class path.
 # Headless (Monocle, software rendering) by default; with DISPLAY set (e.g. under xvfb-run) and
 # BENCH_GLASS=gtk it uses a real window. Extra JVM options: BENCH_JAVA_OPTS
-# (-Dbench.days=400 -Dbench.models=25 -Dbench.rounds=20).
+# (-Dbench.days=400 -Dbench.models=25 -Dbench.rounds=20). The first (cold) refresh of the JVM is
+# reported on its own line; -Dflightdeck.console.costsWarmUp=false measures it without the Costs
+# screen's background chart warm-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -q -B ${BENCH_MAVEN_OPTS:-} -pl app-desktop -am test-compile dependency:build-classpath \

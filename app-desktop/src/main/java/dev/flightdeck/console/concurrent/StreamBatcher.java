@@ -2,6 +2,7 @@ package dev.flightdeck.console.concurrent;
 
 import dev.flightdeck.client.DaemonCallException;
 import dev.flightdeck.client.StreamListener;
+import dev.flightdeck.client.Subscription;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,7 @@ public final class StreamBatcher<T> implements StreamListener<T> {
     private final ConcurrentLinkedQueue<Signal<T>> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private volatile boolean closed;
+    private volatile Subscription subscription;
 
     public StreamBatcher(UiExecutor ui, Sink<T> sink) {
         this.ui = ui;
@@ -63,10 +65,26 @@ public final class StreamBatcher<T> implements StreamListener<T> {
         enqueue(new Failed<>(error));
     }
 
-    /** Stops delivery; queued items are dropped. */
+    /**
+     * Subscribes this batcher with {@code subscribe} (a daemon call given this listener); {@link #close()}
+     * then also cancels that subscription. A subscription that fails to start throws here.
+     */
+    public StreamBatcher<T> follow(java.util.function.Function<StreamListener<T>, Subscription> subscribe) {
+        subscription = subscribe.apply(this);
+        if (closed) {
+            subscription.cancel();
+        }
+        return this;
+    }
+
+    /** Stops delivery and cancels the subscription made by {@link #follow}; queued items are dropped. */
     public void close() {
         closed = true;
         queue.clear();
+        Subscription s = subscription;
+        if (s != null) {
+            s.cancel();
+        }
     }
 
     private void enqueue(Signal<T> signal) {

@@ -4,7 +4,10 @@ import dev.flightdeck.console.viewmodel.CostSnapshot;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.DateAxis;
+import org.jfree.chart.axis.DateTickUnit;
+import org.jfree.chart.axis.DateTickUnitType;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.TickUnits;
 import org.jfree.chart.block.BlockBorder;
 import org.jfree.chart.labels.StandardCategoryToolTipGenerator;
 import org.jfree.chart.labels.StandardXYToolTipGenerator;
@@ -289,9 +292,40 @@ final class CostCharts {
         markersIfSparse(chart);
         DateAxis axis = (DateAxis) chart.getXYPlot().getDomainAxis();
         axis.setRange(new Date(from.toEpochMilli()), new Date(to.toEpochMilli()));
-        axis.setDateFormatOverride(new SimpleDateFormat(days ? "MMM d" : "HH:mm", Locale.ENGLISH));
-        ((SimpleDateFormat) axis.getDateFormatOverride()).setTimeZone(UTC);
+        // Ticks only on whole days (daily ranges) or whole hours, so each label names one day or
+        // hour once; the axis picks the smallest step whose labels do not overlap.
+        axis.setStandardTickUnits(days ? DAY_TICKS : HOUR_TICKS);
+        // A day's label under the middle of the day, where its bar stands; an hour's at the hour
+        // (a tick in the middle of an hour would read "14:30").
+        axis.setTickMarkPosition(days ? org.jfree.chart.axis.DateTickMarkPosition.MIDDLE
+                : org.jfree.chart.axis.DateTickMarkPosition.START);
         axis.setLabel(days ? "day (UTC)" : "hour (UTC)");
+    }
+
+    /** Day steps labelled "Nov 21"; from a month on, month steps labelled "Nov 2026". */
+    static final TickUnits DAY_TICKS = ticks(unit(DateTickUnitType.DAY, 1, "MMM d"),
+            unit(DateTickUnitType.DAY, 2, "MMM d"), unit(DateTickUnitType.DAY, 7, "MMM d"),
+            unit(DateTickUnitType.DAY, 14, "MMM d"), unit(DateTickUnitType.MONTH, 1, "MMM yyyy"),
+            unit(DateTickUnitType.MONTH, 2, "MMM yyyy"), unit(DateTickUnitType.MONTH, 3, "MMM yyyy"),
+            unit(DateTickUnitType.MONTH, 6, "MMM yyyy"));
+    /** Hour steps labelled "14:00"; steps of half a day or more name the day. */
+    static final TickUnits HOUR_TICKS = ticks(unit(DateTickUnitType.HOUR, 1, "HH:mm"),
+            unit(DateTickUnitType.HOUR, 2, "HH:mm"), unit(DateTickUnitType.HOUR, 3, "HH:mm"),
+            unit(DateTickUnitType.HOUR, 6, "HH:mm"), unit(DateTickUnitType.HOUR, 12, "MMM d HH:mm"),
+            unit(DateTickUnitType.DAY, 1, "MMM d"));
+
+    private static DateTickUnit unit(DateTickUnitType type, int count, String pattern) {
+        SimpleDateFormat f = new SimpleDateFormat(pattern, Locale.ENGLISH);
+        f.setTimeZone(UTC);
+        return new DateTickUnit(type, count, f);
+    }
+
+    private static TickUnits ticks(DateTickUnit... units) {
+        TickUnits all = new TickUnits();
+        for (DateTickUnit u : units) {
+            all.add(u);
+        }
+        return all;
     }
 
     // ---- look -------------------------------------------------------------------------------

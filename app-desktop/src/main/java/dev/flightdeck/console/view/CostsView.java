@@ -51,11 +51,12 @@ import java.util.function.Function;
  */
 public final class CostsView extends BorderPane {
     private final CostsViewModel vm;
-    private final JFreeChart spend = CostCharts.spendOverTime();
-    private final JFreeChart byTenant = CostCharts.spendBy("Spend by tenant", CostCharts.PALETTE[0]);
-    private final JFreeChart byVersion = CostCharts.spendBy("Spend by bundle version", CostCharts.PALETTE[3]);
-    private final JFreeChart latency = CostCharts.latency();
-    private final JFreeChart tokens = CostCharts.tokens();
+    private final List<JFreeChart> built = newCharts();
+    private final JFreeChart spend = built.get(0);
+    private final JFreeChart byTenant = built.get(1);
+    private final JFreeChart latency = built.get(2);
+    private final JFreeChart tokens = built.get(3);
+    private final JFreeChart byVersion = built.get(4);
     /** Each chart's own message for a range without data. */
     private final java.util.Map<JFreeChart, String> noDataMessages = new java.util.HashMap<>();
     private final java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
@@ -102,6 +103,7 @@ public final class CostsView extends BorderPane {
         }
         vm.snapshotProperty().addListener((obs, old, s) -> show(s));
         show(vm.snapshotProperty().get());
+        CostsWarmUp.startOnce();
     }
 
     /** The charts, in reading order (for tests and the benchmark). */
@@ -126,12 +128,33 @@ public final class CostsView extends BorderPane {
             }
             return;
         }
+        List<JFreeChart> order = drawOrder();
+        List<java.util.function.Consumer<JFreeChart>> changes = changes(s);
+        for (int i = 0; i < order.size(); i++) {
+            JFreeChart chart = order.get(i);
+            java.util.function.Consumer<JFreeChart> change = changes.get(i);
+            pending.add(() -> redraw(chart, change));
+        }
+        restPulse = true;
+        drawer.start();
+    }
+
+    /** The charts in the order a refresh draws them (the big spend chart first). */
+    private List<JFreeChart> drawOrder() {
+        return built;
+    }
+
+    /**
+     * How each chart shows a snapshot, in {@link #drawOrder()}: the charts built by
+     * {@link #newCharts()} in the same order take the same changes (the warm-up draws them).
+     */
+    static List<java.util.function.Consumer<JFreeChart>> changes(CostSnapshot s) {
         java.time.Duration bucket = s.request().bucketUnit().getDuration();
         boolean daily = s.request().daily();
         java.time.Instant from = s.buckets().isEmpty() ? s.request().from() : s.buckets().get(0);
         // To the end of the last bucket: the current, partial hour or day is drawn whole, not as a sliver.
         java.time.Instant to = s.buckets().isEmpty() ? s.request().to() : s.buckets().get(s.buckets().size() - 1).plus(bucket);
-        pending.add(() -> redraw(spend, c -> {
+        return List.of(c -> {
             c.getXYPlot().setDataset(CostCharts.stacked(s.spendByModel(), bucket));
             CostCharts.timeRange(c, from, to, daily);
             CostCharts.unpricedNote(c, s.unpricedModels());
@@ -139,21 +162,20 @@ public final class CostsView extends BorderPane {
             if (bin > 1) {
                 c.getXYPlot().getDomainAxis().setLabel("bars of " + bin + (daily ? " days" : " hours") + " (UTC)");
             }
-        }));
-        pending.add(() -> redraw(byTenant, c -> c.getCategoryPlot().setDataset(
-                CostCharts.bars(s.spendByTenant(), 8, t -> t.isEmpty() ? "(none)" : t))));
-        pending.add(() -> redraw(latency, c -> {
-            c.getXYPlot().setDataset(CostCharts.lines(s.latency(), bucket));
-            CostCharts.timeRange(c, from, to, daily);
-        }));
-        pending.add(() -> redraw(tokens, c -> {
-            c.getXYPlot().setDataset(CostCharts.lines(s.tokens(), bucket));
-            CostCharts.timeRange(c, from, to, daily);
-        }));
-        pending.add(() -> redraw(byVersion, c -> c.getCategoryPlot().setDataset(
-                CostCharts.bars(s.spendByVersion(), 8, CostsView::shortVersion))));
-        restPulse = true;
-        drawer.start();
+        }, c -> c.getCategoryPlot().setDataset(CostCharts.bars(s.spendByTenant(), 8, t -> t.isEmpty() ? "(none)" : t)),
+            c -> {
+                c.getXYPlot().setDataset(CostCharts.lines(s.latency(), bucket));
+                CostCharts.timeRange(c, from, to, daily);
+            }, c -> {
+                c.getXYPlot().setDataset(CostCharts.lines(s.tokens(), bucket));
+                CostCharts.timeRange(c, from, to, daily);
+            }, c -> c.getCategoryPlot().setDataset(CostCharts.bars(s.spendByVersion(), 8, CostsView::shortVersion)));
+    }
+
+    /** A new set of the screen's charts, in {@link #drawOrder()}. */
+    static List<JFreeChart> newCharts() {
+        return List.of(CostCharts.spendOverTime(), CostCharts.spendBy("Spend by tenant", CostCharts.PALETTE[0]),
+                CostCharts.latency(), CostCharts.tokens(), CostCharts.spendBy("Spend by bundle version", CostCharts.PALETTE[3]));
     }
 
     /** True while charts of the last snapshot are still to be drawn. */
@@ -335,17 +357,29 @@ public final class CostsView extends BorderPane {
         HBox bar = new HBox(10, title, hint, spacer, exported, exportFailed, export);
         bar.setAlignment(Pos.CENTER_LEFT);
 
-        TableView<CostlyRunInfo> table = new TableView<>(vm.topRuns());
-        table.setId("topRunsTable");
-        table.getStyleClass().addAll(Styles.STRIPED, Tweaks.EDGE_TO_EDGE, Styles.DENSE);
-        table.setFixedCellSize(30);
-        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        TableView<CostlyRunInfo> table = topRunsTable(vm.topRuns());
         Label empty = new Label();
         empty.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(
                 () -> vm.snapshotProperty().get().request() == null ? "No range to show"
                         : "No model calls in this range", vm.snapshotProperty()));
         empty.getStyleClass().add("empty-state");
         table.setPlaceholder(empty);
+        OpenOnActivate.install(table, openRun);
+        VBox.setVgrow(table, Priority.ALWAYS);
+        VBox box = new VBox(6, bar, table);
+        box.getStyleClass().add("cost-table");
+        box.setMinHeight(150);
+        box.setPrefHeight(250);
+        return box;
+    }
+
+    /** The most expensive runs' table: its rows, columns and look (the warm-up lays out one too). */
+    static TableView<CostlyRunInfo> topRunsTable(ObservableList<CostlyRunInfo> rows) {
+        TableView<CostlyRunInfo> table = new TableView<>(rows);
+        table.setId("topRunsTable");
+        table.getStyleClass().addAll(Styles.STRIPED, Tweaks.EDGE_TO_EDGE, Styles.DENSE);
+        table.setFixedCellSize(30);
+        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
 
         TableColumn<CostlyRunInfo, RunState> status = new TableColumn<>("Status");
         status.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue().state()));
@@ -364,13 +398,7 @@ public final class CostsView extends BorderPane {
         columns.get(0).getStyleClass().add("mono");
         columns.forEach(c -> c.setSortable(false));
         table.getColumns().setAll(columns);
-        OpenOnActivate.install(table, openRun);
-        VBox.setVgrow(table, Priority.ALWAYS);
-        VBox box = new VBox(6, bar, table);
-        box.getStyleClass().add("cost-table");
-        box.setMinHeight(150);
-        box.setPrefHeight(250);
-        return box;
+        return table;
     }
 
     private void exportCsv() {

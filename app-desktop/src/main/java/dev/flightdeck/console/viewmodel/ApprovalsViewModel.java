@@ -10,8 +10,8 @@ import dev.flightdeck.client.DaemonClient;
 import dev.flightdeck.client.DecideApproval;
 import dev.flightdeck.client.JsonText;
 import dev.flightdeck.client.RunInfo;
+import dev.flightdeck.client.StreamListener;
 import dev.flightdeck.client.Subscription;
-import dev.flightdeck.console.concurrent.StreamBatcher;
 import dev.flightdeck.console.concurrent.UiExecutor;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyBooleanProperty;
@@ -61,12 +61,10 @@ public final class ApprovalsViewModel {
     private final StringProperty runContextProblem = new SimpleStringProperty("");
     private final StringProperty reviewer = new SimpleStringProperty(DecideApproval.osUser());
     private final ReadOnlyStringWrapper decisionError = new ReadOnlyStringWrapper("");
-    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
     private final ReadOnlyBooleanWrapper busy = new ReadOnlyBooleanWrapper();
     private final ReadOnlyBooleanWrapper loaded = new ReadOnlyBooleanWrapper();
 
-    private Subscription subscription;
-    private StreamBatcher<ApprovalInfo> batcher;
+    private final LiveListing<ApprovalInfo> listing;
 
     public ApprovalsViewModel(UiExecutor ui, ConnectionViewModel connection, NotificationsViewModel notifications,
                               Clock clock) {
@@ -75,16 +73,31 @@ public final class ApprovalsViewModel {
         this.notifications = notifications;
         this.clock = clock;
         selected.addListener((obs, old, a) -> selectionChanged(old, a));
-        connection.clientProperty().addListener((obs, old, client) -> {
-            if (client != null) {
-                reload(client);
-            } else {
-                stopWatching();
+        listing = new LiveListing<>(ui, connection, notifications, "approval", new LiveListing.Source<>() {
+            @Override
+            public Subscription watch(DaemonClient client, StreamListener<ApprovalInfo> listener) {
+                return client.watchApprovals(ApprovalFilter.ALL, listener);
+            }
+
+            @Override
+            public List<ApprovalInfo> list(DaemonClient client) {
+                return client.listApprovals(ApprovalFilter.ALL, LIST_LIMIT, "").items();
+            }
+        }, new LiveListing.Screen<>() {
+            @Override
+            public void apply(List<ApprovalInfo> approvals) {
+                approvals.forEach(ApprovalsViewModel.this::apply);
+            }
+
+            @Override
+            public void listed() {
+                loaded.set(true);
+                if (selected.get() == null && !pending.isEmpty()) {
+                    selected.set(pending.get(0)); // the oldest waits longest: start there
+                }
             }
         });
-        if (connection.getClient() != null) {
-            reload(connection.getClient());
-        }
+        listing.start();
     }
 
     // ---- what the view binds to ---------------------------------------------------------------
@@ -145,7 +158,7 @@ public final class ApprovalsViewModel {
 
     /** The last error of this screen (listing, live updates); empty when none. */
     public ReadOnlyStringProperty errorProperty() {
-        return error.getReadOnlyProperty();
+        return listing.errorProperty();
     }
 
     /** True while a decision is on its way. */
@@ -218,10 +231,7 @@ public final class ApprovalsViewModel {
 
     /** Lists again. */
     public void refresh() {
-        DaemonClient client = connection.getClient();
-        if (client != null) {
-            reload(client);
-        }
+        listing.refresh();
     }
 
     /** Applies an approval's new state; a decided approval never goes back to pending. */
@@ -242,7 +252,7 @@ public final class ApprovalsViewModel {
     }
 
     public void close() {
-        stopWatching();
+        listing.stop();
     }
 
     // ---- plumbing -----------------------------------------------------------------------------
@@ -328,66 +338,5 @@ public final class ApprovalsViewModel {
             decided.setAll(d);
         }
         pendingCount.set(p.size());
-    }
-
-    private void reload(DaemonClient client) {
-        stopWatching();
-        error.set("");
-        StreamBatcher<ApprovalInfo> b = new StreamBatcher<>(ui, new StreamBatcher.Sink<>() {
-            @Override
-            public void onBatch(List<ApprovalInfo> items) {
-                items.forEach(ApprovalsViewModel.this::apply);
-            }
-
-            @Override
-            public void onCompleted() {
-                connection.connectionLost(client);
-            }
-
-            @Override
-            public void onError(DaemonCallException e) {
-                if (ConnectionViewModel.breaksStream(e)) {
-                    connection.connectionLost(client);
-                } else {
-                    failed(client, "Live approval updates stopped", e);
-                }
-            }
-        });
-        batcher = b;
-        try {
-            subscription = client.watchApprovals(ApprovalFilter.ALL, b);
-        } catch (RuntimeException e) {
-            failed(client, "Cannot follow approvals", e);
-        }
-        ui.submit(() -> client.listApprovals(ApprovalFilter.ALL, LIST_LIMIT, "").items(), list -> {
-            if (client != connection.getClient()) {
-                return;
-            }
-            list.forEach(this::apply);
-            loaded.set(true);
-            if (selected.get() == null && !pending.isEmpty()) {
-                selected.set(pending.get(0)); // the oldest waits longest: start there
-            }
-        }, e -> failed(client, "Cannot list approvals", e));
-    }
-
-    private void failed(DaemonClient client, String what, Throwable e) {
-        if (e instanceof DaemonCallException d && d.isUnavailable()) {
-            connection.connectionLost(client);
-            return;
-        }
-        error.set(what + ": " + NotificationsViewModel.describe(e));
-        notifications.error(what, e);
-    }
-
-    private void stopWatching() {
-        if (batcher != null) {
-            batcher.close();
-            batcher = null;
-        }
-        if (subscription != null) {
-            subscription.cancel();
-            subscription = null;
-        }
     }
 }

@@ -543,8 +543,8 @@ public final class CostsViewModel {
     private static void merge(ObservableList<String> choices, List<String> seen, String selected) {
         Set<String> all = new TreeSet<>(choices);
         all.addAll(seen);
-        if (selected != null) {
-            all.add(selected);
+        if (filterValue(selected) != null) {
+            all.add(filterValue(selected));
         }
         if (all.size() != choices.size()) {
             choices.setAll(all);
@@ -624,7 +624,13 @@ public final class CostsViewModel {
     }
 
     private static List<String> listOf(String value) {
-        return value == null || value.isEmpty() ? List.of() : List.of(value);
+        String v = filterValue(value);
+        return v == null ? List.of() : List.of(v);
+    }
+
+    /** A filter as typed: surrounding spaces are not part of a name, and a blank one filters nothing. */
+    static String filterValue(String typed) {
+        return typed == null || typed.isBlank() ? null : typed.strip();
     }
 
     /** "openai/gpt-4o" → "openai" (provider names have no slash; model ids may). */

@@ -4,7 +4,6 @@ import dev.flightdeck.client.DaemonCallException;
 import dev.flightdeck.client.DaemonClient;
 import dev.flightdeck.client.RunEventInfo;
 import dev.flightdeck.client.RunInfo;
-import dev.flightdeck.client.Subscription;
 import dev.flightdeck.console.concurrent.StreamBatcher;
 import dev.flightdeck.console.concurrent.UiExecutor;
 import javafx.beans.binding.Bindings;
@@ -57,7 +56,6 @@ public final class RunViewModel {
     private long lastSequence;
     private boolean complete;
     private boolean closed;
-    private Subscription subscription;
     private StreamBatcher<RunEventInfo> batcher;
 
     public RunViewModel(String runId, UiExecutor ui, ConnectionViewModel connection,
@@ -207,7 +205,7 @@ public final class RunViewModel {
         batcher = b;
         following.set(true);
         try {
-            subscription = client.watchRun(runId, lastSequence, b);
+            b.follow(listener -> client.watchRun(runId, lastSequence, listener));
         } catch (RuntimeException e) {
             following.set(false);
             failed(client, "Cannot follow run " + runId, e);
@@ -251,10 +249,6 @@ public final class RunViewModel {
         if (batcher != null) {
             batcher.close();
             batcher = null;
-        }
-        if (subscription != null) {
-            subscription.cancel();
-            subscription = null;
         }
     }
 }

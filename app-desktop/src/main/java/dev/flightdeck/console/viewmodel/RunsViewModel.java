@@ -1,13 +1,12 @@
 package dev.flightdeck.console.viewmodel;
 
-import dev.flightdeck.client.DaemonCallException;
 import dev.flightdeck.client.DaemonClient;
 import dev.flightdeck.client.Page;
 import dev.flightdeck.client.RunFilter;
 import dev.flightdeck.client.RunInfo;
 import dev.flightdeck.client.RunState;
+import dev.flightdeck.client.StreamListener;
 import dev.flightdeck.client.Subscription;
-import dev.flightdeck.console.concurrent.StreamBatcher;
 import dev.flightdeck.console.concurrent.UiExecutor;
 import javafx.beans.Observable;
 import javafx.beans.property.ObjectProperty;
@@ -44,9 +43,7 @@ public final class RunsViewModel {
             .comparing((RunRow r) -> r.getRun().createdAt(), Comparator.nullsLast(Comparator.reverseOrder()))
             .thenComparing(RunRow::runId, Comparator.reverseOrder());
 
-    private final UiExecutor ui;
     private final ConnectionViewModel connection;
-    private final NotificationsViewModel notifications;
     private final Clock clock;
 
     private final ObservableList<RunRow> rows =
@@ -57,35 +54,57 @@ public final class RunsViewModel {
     private final ObjectProperty<RunState> statusFilter = new SimpleObjectProperty<>();
     private final ReadOnlyBooleanWrapper loading = new ReadOnlyBooleanWrapper();
     private final ReadOnlyBooleanWrapper loaded = new ReadOnlyBooleanWrapper();
-    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper emptyText = new ReadOnlyStringWrapper("Loading runs…");
     private final List<Consumer<RunInfo>> updateListeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> loadedListeners = new CopyOnWriteArrayList<>();
 
-    private Subscription subscription;
-    private StreamBatcher<RunInfo> batcher;
+    private final LiveListing<RunInfo> listing;
 
     public RunsViewModel(UiExecutor ui, ConnectionViewModel connection, NotificationsViewModel notifications,
                          Clock clock) {
-        this.ui = ui;
         this.connection = connection;
-        this.notifications = notifications;
         this.clock = clock;
         statusFilter.addListener((obs, old, state) -> {
             filtered.setPredicate(state == null ? r -> true : r -> r.getRun().state() == state);
             updateEmptyText();
         });
         connection.stateProperty().addListener((obs, old, state) -> updateEmptyText());
-        connection.clientProperty().addListener((obs, old, client) -> {
-            if (client != null) {
-                reload(client);
-            } else {
-                stopWatching();
+        listing = new LiveListing<>(ui, connection, notifications, "run", new LiveListing.Source<>() {
+            @Override
+            public Subscription watch(DaemonClient client, StreamListener<RunInfo> listener) {
+                return client.watchRuns("", listener);
+            }
+
+            @Override
+            public List<RunInfo> list(DaemonClient client) {
+                return listAll(client);
+            }
+        }, new LiveListing.Screen<>() {
+            @Override
+            public void reloading() {
+                loading.set(true);
+                updateEmptyText();
+            }
+
+            @Override
+            public void apply(List<RunInfo> runs) {
+                runs.forEach(RunsViewModel.this::apply);
+            }
+
+            @Override
+            public void listed() {
+                loading.set(false);
+                loaded.set(true);
+                updateEmptyText();
+                loadedListeners.forEach(Runnable::run);
+            }
+
+            @Override
+            public void listFailed() {
+                loading.set(false);
             }
         });
-        if (connection.getClient() != null) {
-            reload(connection.getClient());
-        }
+        listing.start();
         updateEmptyText();
     }
 
@@ -110,7 +129,7 @@ public final class RunsViewModel {
 
     /** The last error of this screen, empty when none. */
     public ReadOnlyStringProperty errorProperty() {
-        return error.getReadOnlyProperty();
+        return listing.errorProperty();
     }
 
     /** What the table says when it has no rows. */
@@ -144,10 +163,7 @@ public final class RunsViewModel {
 
     /** Lists again (e.g. the user asked to refresh). */
     public void refresh() {
-        DaemonClient client = connection.getClient();
-        if (client != null) {
-            reload(client);
-        }
+        listing.refresh();
     }
 
     /** Applies one run's new state: inserts it, or replaces the older state of the same run. */
@@ -171,58 +187,7 @@ public final class RunsViewModel {
     }
 
     public void close() {
-        stopWatching();
-    }
-
-    private void reload(DaemonClient client) {
-        stopWatching();
-        loading.set(true);
-        error.set("");
-        updateEmptyText();
-        // Watch first, then list: an update that races the listing is never lost, and a listed
-        // state older than a live update is ignored by RunRow.update.
-        StreamBatcher<RunInfo> b = new StreamBatcher<>(ui, new StreamBatcher.Sink<>() {
-            @Override
-            public void onBatch(List<RunInfo> items) {
-                items.forEach(RunsViewModel.this::apply);
-            }
-
-            @Override
-            public void onCompleted() {
-                // WatchRuns only ends when the daemon goes away or stops; treat like a lost connection.
-                connection.connectionLost(client);
-            }
-
-            @Override
-            public void onError(DaemonCallException e) {
-                if (ConnectionViewModel.breaksStream(e)) {
-                    // The daemon went away, is shutting down, or dropped a slow stream: find it
-                    // again, list again and re-subscribe.
-                    connection.connectionLost(client);
-                } else {
-                    failed(client, "Live run updates stopped", e);
-                }
-            }
-        });
-        batcher = b;
-        try {
-            subscription = client.watchRuns("", b);
-        } catch (RuntimeException e) {
-            failed(client, "Cannot follow runs", e);
-        }
-        ui.submit(() -> listAll(client), runs -> {
-            if (client != connection.getClient()) {
-                return;
-            }
-            runs.forEach(this::apply);
-            loading.set(false);
-            loaded.set(true);
-            updateEmptyText();
-            loadedListeners.forEach(Runnable::run);
-        }, e -> {
-            loading.set(false);
-            failed(client, "Cannot list runs", e);
-        });
+        listing.stop();
     }
 
     private static List<RunInfo> listAll(DaemonClient client) {
@@ -234,26 +199,6 @@ public final class RunsViewModel {
             token = page.nextPageToken();
         } while (!token.isEmpty() && all.size() < LIST_LIMIT);
         return all;
-    }
-
-    private void failed(DaemonClient client, String what, Throwable e) {
-        if (e instanceof DaemonCallException d && d.isUnavailable()) {
-            connection.connectionLost(client);
-            return;
-        }
-        error.set(what + ": " + NotificationsViewModel.describe(e));
-        notifications.error(what, e);
-    }
-
-    private void stopWatching() {
-        if (batcher != null) {
-            batcher.close();
-            batcher = null;
-        }
-        if (subscription != null) {
-            subscription.cancel();
-            subscription = null;
-        }
     }
 
     private void updateEmptyText() {

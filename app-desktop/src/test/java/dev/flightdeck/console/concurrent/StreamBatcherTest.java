@@ -101,4 +101,20 @@ class StreamBatcherTest {
 
         assertThat(seen).isEmpty();
     }
+
+    @Test
+    void closingCancelsTheSubscriptionItFollowsAndAClosedOneCancelsANewOneAtOnce() {
+        java.util.concurrent.atomic.AtomicInteger cancelled = new java.util.concurrent.atomic.AtomicInteger();
+        batcher.follow(listener -> {
+            assertThat(listener).isSameAs(batcher);
+            return cancelled::incrementAndGet;
+        });
+        assertThat(cancelled).hasValue(0);
+
+        batcher.close();
+        assertThat(cancelled).hasValue(1);
+
+        batcher.follow(listener -> cancelled::incrementAndGet);
+        assertThat(cancelled).as("followed after close: cancelled at once").hasValue(2);
+    }
 }

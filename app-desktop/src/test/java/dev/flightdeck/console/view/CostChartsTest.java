@@ -87,4 +87,49 @@ class CostChartsTest {
         CostCharts.timeRange(latency, T0, T0.plus(Duration.ofDays(30)), true);
         assertThat(latency.getXYPlot().getRenderer().getDefaultToolTipGenerator()).isNull();
     }
+
+    /** The tick labels a chart of {@code width} pixels shows on its time axis. */
+    private static List<String> timeLabels(JFreeChart chart, int width) {
+        java.awt.image.BufferedImage image = chart.createBufferedImage(width, 300);
+        org.jfree.chart.axis.DateAxis axis = (org.jfree.chart.axis.DateAxis) chart.getXYPlot().getDomainAxis();
+        java.awt.Graphics2D g2 = image.createGraphics();
+        try {
+            java.awt.geom.Rectangle2D area = new java.awt.geom.Rectangle2D.Double(60, 0, width - 80, 240);
+            return axis.refreshTicks(g2, new org.jfree.chart.axis.AxisState(), area, org.jfree.chart.ui.RectangleEdge.BOTTOM)
+                    .stream().map(t -> ((org.jfree.chart.axis.Tick) t).getText()).toList();
+        } finally {
+            g2.dispose();
+        }
+    }
+
+    private static CostSnapshot.Series daily(String name, int days) {
+        List<Instant> at = IntStream.range(0, days).mapToObj(i -> T0.plus(Duration.ofDays(i))).toList();
+        return new CostSnapshot.Series(name, at, IntStream.range(0, days).mapToDouble(i -> 0.5 + i % 3).toArray());
+    }
+
+    @Test
+    void aWeekOrAMonthOfDailySpendNamesEachDayOnceOnItsAxis() {
+        for (int days : new int[] {7, 30}) {
+            JFreeChart spend = CostCharts.spendOverTime();
+            spend.getXYPlot().setDataset(CostCharts.stacked(List.of(daily("a/m", days)), Duration.ofDays(1)));
+            CostCharts.timeRange(spend, T0, T0.plus(Duration.ofDays(days)), true);
+
+            List<String> labels = timeLabels(spend, 840);
+
+            assertThat(labels).as("%d days", days).isNotEmpty().doesNotHaveDuplicates()
+                    .allMatch(l -> l.matches("[A-Z][a-z]{2} \\d{1,2}"), "a day such as Oct 22");
+        }
+    }
+
+    @Test
+    void aDayOfHourlySpendLabelsHoursAndFourHundredDaysLabelMonths() {
+        JFreeChart spend = CostCharts.spendOverTime();
+        spend.getXYPlot().setDataset(CostCharts.stacked(List.of(hourly("a/m", 24)), Duration.ofHours(1)));
+        CostCharts.timeRange(spend, T0, T0.plus(Duration.ofDays(1)), false);
+        assertThat(timeLabels(spend, 840)).doesNotHaveDuplicates().allMatch(l -> l.matches("\\d{2}:00"));
+
+        spend.getXYPlot().setDataset(CostCharts.stacked(List.of(daily("a/m", 400)), Duration.ofDays(1)));
+        CostCharts.timeRange(spend, T0, T0.plus(Duration.ofDays(400)), true);
+        assertThat(timeLabels(spend, 840)).doesNotHaveDuplicates().allMatch(l -> l.matches("[A-Z][a-z]{2} \\d{4}"));
+    }
 }

@@ -42,7 +42,8 @@ import java.util.function.BooleanSupplier;
  * drawn and 12 more pulses have passed (goal: never over 100 ms).
  *
  * <p>Run with {@code app-desktop/bench.sh} (headless Monocle) or under Xvfb with {@code -Dglass.platform=gtk}.
- * Sizes: {@code -Dbench.days=400 -Dbench.models=25 -Dbench.rounds=20}.
+ * Sizes: {@code -Dbench.days=400 -Dbench.models=25 -Dbench.rounds=20}; without the Costs screen's
+ * background warm-up (to compare the cold first refresh): {@code -Dflightdeck.console.costsWarmUp=false}.
  */
 public final class CostsDashboardBench extends Application {
     /** Main class (JavaFX is on the class path). */
@@ -64,6 +65,9 @@ public final class CostsDashboardBench extends Application {
     private CostsView view;
     /** Written and read on the FX thread only (the driver resets them through runLater). */
     private long lastPulse;
+    /** FX-thread CPU time at the last pulse: how much of a gap was the FX thread's own work. */
+    private long lastPulseCpu;
+    private final java.lang.management.ThreadMXBean fxCpu = ManagementFactory.getThreadMXBean();
     private long maxGap;
     /** Checked on every pulse: once true, {@link #pulses} counts down. FX thread only. */
     private BooleanSupplier settled = () -> true;
@@ -79,6 +83,15 @@ public final class CostsDashboardBench extends Application {
     /** The same in FX-thread CPU time: what drawing costs, whatever else the machine is doing. */
     private final long[] stepCpuMax = new long[5];
     private int stepNo;
+    /** From building the screen to the end of its background warm-up (CostsWarmUp). */
+    private volatile long warmUpMillis;
+    /** The cold refresh's pulse gaps over {@value #TRACED_GAP_MS} ms and what ran before each (FX thread only, while {@link #tracing}). */
+    private final StringBuilder trace = new StringBuilder();
+    private boolean tracing;
+    /** What ran on the FX thread since the last pulse began: the answer applied, chart steps. */
+    private final StringBuilder sincePulse = new StringBuilder();
+    private static final long TRACED_GAP_MS = 25;
+    private static final String[] CHARTS = {"spend", "tenant", "latency", "tokens", "version"};
 
     @Override
     public void start(Stage stage) throws Exception {
@@ -94,11 +107,14 @@ public final class CostsDashboardBench extends Application {
         costs.rangeProperty().set(CostsViewModel.Range.CUSTOM);
         costs.customFromProperty().set(firstDay);
         costs.customToProperty().set(lastDay);
+        long built = System.nanoTime();
         view = new CostsView(costs, run -> { });
+        CostsWarmUp.done().thenRun(() -> warmUpMillis = (System.nanoTime() - built) / 1_000_000);
         costs.snapshotProperty().addListener((obs, old, s) -> {
             answeredAt = System.nanoTime();
             gapWhileAsking = maxGap; // the queries ran in the background until now; the FX thread's own work follows
             maxGap = 0;
+            sincePulse.append(" answer");
         });
         java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         view.runStep = step -> {
@@ -106,6 +122,7 @@ public final class CostsDashboardBench extends Application {
             long wall = System.nanoTime();
             long cpu = threads.getCurrentThreadCpuTime();
             step.run();
+            sincePulse.append(' ').append(CHARTS[chart]).append(' ').append(ms(System.nanoTime() - wall));
             stepMax[chart] = Math.max(stepMax[chart], System.nanoTime() - wall);
             stepCpuMax[chart] = Math.max(stepCpuMax[chart], threads.getCurrentThreadCpuTime() - cpu);
         };
@@ -119,8 +136,15 @@ public final class CostsDashboardBench extends Application {
             public void handle(long now) {
                 if (lastPulse != 0) {
                     maxGap = Math.max(maxGap, now - lastPulse);
+                    if (tracing && now - lastPulse > TimeUnit.MILLISECONDS.toNanos(TRACED_GAP_MS)) {
+                        trace.append(trace.isEmpty() ? "" : "; ").append(ms(now - lastPulse)).append(" (FX CPU ")
+                                .append(ms(fxCpu.getCurrentThreadCpuTime() - lastPulseCpu)).append(')')
+                                .append(sincePulse.isEmpty() ? "" : " after" + sincePulse);
+                    }
                 }
                 lastPulse = now;
+                lastPulseCpu = fxCpu.getCurrentThreadCpuTime();
+                sincePulse.setLength(0);
                 if (settled.getAsBoolean()) {
                     pulses.countDown();
                 }
@@ -141,6 +165,9 @@ public final class CostsDashboardBench extends Application {
                 }
                 idle();
             }
+            // The console refreshes the Costs screen when its tab is first opened; the warm-up
+            // started with the screen runs before that (its duration is reported).
+            CostsWarmUp.done().get(60, TimeUnit.SECONDS);
             idle(); // let the window settle
             long idleGap = idle();
             CostsViewModel costs = console.costs();
@@ -155,7 +182,9 @@ public final class CostsDashboardBench extends Application {
                 }
                 CostSnapshot before = onFx(() -> costs.snapshotProperty().get());
                 long gc0 = gcMillis();
+                boolean cold = round == 0;
                 long gapAfterAnswer = measure(() -> {
+                    tracing = cold;
                     askedAt = System.nanoTime();
                     costs.refresh();
                 }, () -> costs.snapshotProperty().get() != before && !view.drawing() && !costs.loadingProperty().get());
@@ -174,7 +203,11 @@ public final class CostsDashboardBench extends Application {
                 points[1] = DAYS * MODELS; // one seeded call per (day, model)
                 rounds.add(new long[] {answer, gap, beforeAnswer, gapAfterAnswer, gc});
             }
-            report(idleGap, rounds, points);
+            report(idleGap, rounds, points, onFx(() -> trace.toString()));
+            System.out.println(Boolean.parseBoolean(System.getProperty(CostsWarmUp.ENABLED_PROPERTY, "true"))
+                    ? "  background warm-up of the Costs screen (CostsWarmUp) done " + warmUpMillis
+                    + " ms after the screen was built; the first refresh was asked after it"
+                    : "  WITHOUT the background warm-up (-D" + CostsWarmUp.ENABLED_PROPERTY + "=false)");
             System.out.println("    longest step per chart (spend, tenant, latency, tokens, version), wall: "
                     + onFx(() -> Arrays.stream(stepMax).mapToObj(CostsDashboardBench::ms).toList()));
             System.out.println("    the same in FX-thread CPU time:                                   "
@@ -253,7 +286,7 @@ public final class CostsDashboardBench extends Application {
         }
     }
 
-    private static void report(long idleGap, List<long[]> rounds, int[] points) {
+    private static void report(long idleGap, List<long[]> rounds, int[] points, String coldTrace) {
         List<long[]> measured = rounds.subList(WARMUP, rounds.size());
         long[] answer = measured.stream().mapToLong(r -> r[0]).sorted().toArray();
         long[] gap = measured.stream().mapToLong(r -> r[1]).sorted().toArray();
@@ -269,7 +302,11 @@ public final class CostsDashboardBench extends Application {
                         + " CostsViewModel.refresh and the in-process test daemon",
                 "  per refresh: " + points[1] + " (day, model) groups answered; " + points[0]
                         + " values in the snapshot's time series (13 spend layers, 3 latency, 2 tokens)",
-                "  first refresh (cold): answer " + ms(rounds.get(0)[0]) + ", longest pulse gap " + ms(rounds.get(0)[1]),
+                "  COLD first refresh of this JVM: longest FX pulse gap " + ms(rounds.get(0)[1])
+                        + " (while the queries ran " + ms(rounds.get(0)[2]) + ", after the answer " + ms(rounds.get(0)[3])
+                        + "; goal: < 100 ms), asked -> answer applied " + ms(rounds.get(0)[0]),
+                "    its pulse gaps over " + TRACED_GAP_MS + " ms, after what ran on the FX thread before them: "
+                        + (coldTrace.isEmpty() ? "none" : coldTrace),
                 "  " + measured.size() + " refreshes after " + WARMUP + " warm-up ones:",
                 "    asked -> answer applied (5 queries + snapshot, off the FX thread): p50 " + ms(pct(answer, 50))
                         + ", max " + ms(answer[answer.length - 1]),

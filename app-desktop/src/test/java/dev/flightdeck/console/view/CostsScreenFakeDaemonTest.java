@@ -3,6 +3,7 @@ package dev.flightdeck.console.view;
 import dev.flightdeck.client.CostlyRunInfo;
 import dev.flightdeck.console.testing.FakeCosts;
 import dev.flightdeck.console.testing.FakeDaemon;
+import dev.flightdeck.console.testing.FxWait;
 import dev.flightdeck.console.testing.FakeDaemonConsole;
 import dev.flightdeck.console.viewmodel.ConsoleViewModel;
 import dev.flightdeck.proto.v1.RunStatus;
@@ -20,11 +21,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
-import org.testfx.util.WaitForAsyncUtils;
 
 import java.time.Instant;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -62,19 +60,11 @@ class CostsScreenFakeDaemonTest {
                 provider, model, at, 1000, 200, costMicros, priced, latencyMs);
     }
 
-    private static void waitOnFx(Callable<Boolean> condition) throws TimeoutException {
-        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
-    }
-
-    private static <T> T onFx(Callable<T> read) throws Exception {
-        return WaitForAsyncUtils.asyncFx(read).get(10, TimeUnit.SECONDS);
-    }
-
     /** Clicks the Costs tab once connected; returns its table once the three seeded runs are in it. */
     private static TableView<CostlyRunInfo> openCostsTab(FxRobot robot) throws TimeoutException {
         robot.clickOn(robot.lookup(".tab").nth(2).queryAs(Node.class)); // Runs, Approvals, Costs
         TableView<CostlyRunInfo> table = robot.lookup("#topRunsTable").queryTableView();
-        waitOnFx(() -> table.getItems().size() == 3);
+        FxWait.until(() -> table.getItems().size() == 3);
         return table;
     }
 
@@ -100,50 +90,50 @@ class CostsScreenFakeDaemonTest {
     void chartsAndTableShowTheSeededCallsAndADoubleClickOpensTheRun(FxRobot robot) throws Exception {
         TableView<CostlyRunInfo> table = openCostsTab(robot);
 
-        assertThat(onFx(() -> table.getItems().stream().map(CostlyRunInfo::runId).toList()))
+        assertThat(FxWait.onFx(() -> table.getItems().stream().map(CostlyRunInfo::runId).toList()))
                 .containsExactly("run-big", "run-small", "run-local");
         assertThat(robot.lookup("#costSpend").queryLabeled().getText()).isEqualTo("$0.0700 + unpriced");
         assertThat(robot.lookup("#costCalls").queryLabeled().getText()).isEqualTo("4");
         assertThat(robot.lookup("#costUnpriced").queryLabeled().getText()).isEqualTo("1 call unpriced (not in the spend)");
-        assertThat(onFx(() -> robot.lookup("#topRunsTable .table-row-cell").nth(2).lookup(".table-cell").match(
+        assertThat(FxWait.onFx(() -> robot.lookup("#topRunsTable .table-row-cell").nth(2).lookup(".table-cell").match(
                 n -> n instanceof javafx.scene.control.Labeled l && "unpriced".equals(l.getText())).tryQuery()
                 .isPresent())).as("the unpriced run's cost cell says unpriced").isTrue();
 
-        waitOnFx(() -> robot.lookup("#versionChart").queryAs(ChartViewer.class).getChart().getCategoryPlot()
+        FxWait.until(() -> robot.lookup("#versionChart").queryAs(ChartViewer.class).getChart().getCategoryPlot()
                 .getDataset().getColumnCount() > 0); // the last chart drawn
         // Spend over time: one stacked layer per priced model; the unpriced one is named, not drawn as $0.
-        TableXYDataset spend = onFx(() -> (TableXYDataset) robot.lookup("#spendChart").queryAs(ChartViewer.class)
+        TableXYDataset spend = FxWait.onFx(() -> (TableXYDataset) robot.lookup("#spendChart").queryAs(ChartViewer.class)
                 .getChart().getXYPlot().getDataset());
-        assertThat(onFx(() -> java.util.stream.IntStream.range(0, spend.getSeriesCount())
+        assertThat(FxWait.onFx(() -> java.util.stream.IntStream.range(0, spend.getSeriesCount())
                 .mapToObj(i -> spend.getSeriesKey(i).toString()).toList()))
                 .containsExactly("openai/gpt-4o", "anthropic/claude-haiku");
-        assertThat(onFx(() -> seriesSum(spend, 0))).isCloseTo(0.06, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(onFx(() -> seriesSum(spend, 1))).isCloseTo(0.01, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(onFx(() -> robot.lookup("#spendChart").queryAs(ChartViewer.class).getChart().getSubtitles().stream()
+        assertThat(FxWait.onFx(() -> seriesSum(spend, 0))).isCloseTo(0.06, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(FxWait.onFx(() -> seriesSum(spend, 1))).isCloseTo(0.01, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(FxWait.onFx(() -> robot.lookup("#spendChart").queryAs(ChartViewer.class).getChart().getSubtitles().stream()
                 .filter(t -> t instanceof org.jfree.chart.title.TextTitle).map(t -> ((org.jfree.chart.title.TextTitle) t)
                         .getText()).toList())).containsExactly("Unpriced, not drawn: ollama/llama3");
-        assertThat(onFx(() -> (Integer) spend.getItemCount())).as("hourly buckets over the last 24 hours").isBetween(24, 25);
+        assertThat(FxWait.onFx(() -> (Integer) spend.getItemCount())).as("hourly buckets over the last 24 hours").isBetween(24, 25);
 
-        CategoryDataset tenants = onFx(() -> robot.lookup("#tenantChart").queryAs(ChartViewer.class).getChart()
+        CategoryDataset tenants = FxWait.onFx(() -> robot.lookup("#tenantChart").queryAs(ChartViewer.class).getChart()
                 .getCategoryPlot().getDataset());
-        assertThat(onFx(() -> tenants.getColumnKeys().stream().map(Object::toString).toList()))
+        assertThat(FxWait.onFx(() -> tenants.getColumnKeys().stream().map(Object::toString).toList()))
                 .containsExactly("acme", "globex (+unpriced)");
-        assertThat(onFx(() -> tenants.getValue(0, 0).doubleValue())).isCloseTo(0.06, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(FxWait.onFx(() -> tenants.getValue(0, 0).doubleValue())).isCloseTo(0.06, org.assertj.core.data.Offset.offset(1e-9));
 
-        XYDataset latency = onFx(() -> robot.lookup("#latencyChart").queryAs(ChartViewer.class).getChart()
+        XYDataset latency = FxWait.onFx(() -> robot.lookup("#latencyChart").queryAs(ChartViewer.class).getChart()
                 .getXYPlot().getDataset());
-        assertThat(onFx(() -> (Integer) latency.getSeriesCount())).isEqualTo(3);
-        assertThat(onFx(() -> (Integer) latency.getItemCount(0))).as("three hours had calls").isEqualTo(3);
-        assertThat(onFx(() -> java.util.stream.IntStream.range(0, 3).mapToDouble(i -> latency.getYValue(2, i)).max()
+        assertThat(FxWait.onFx(() -> (Integer) latency.getSeriesCount())).isEqualTo(3);
+        assertThat(FxWait.onFx(() -> (Integer) latency.getItemCount(0))).as("three hours had calls").isEqualTo(3);
+        assertThat(FxWait.onFx(() -> java.util.stream.IntStream.range(0, 3).mapToDouble(i -> latency.getYValue(2, i)).max()
                 .orElseThrow())).as("p99 of the hour with the unpriced call").isEqualTo(4000);
 
         robot.doubleClickOn(robot.lookup("#topRunsTable .table-row-cell").nth(0).queryAs(Node.class));
 
-        waitOnFx(() -> console.openRuns().size() == 1);
+        FxWait.until(() -> console.openRuns().size() == 1);
         TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
-        waitOnFx(() -> "run-run-big".equals(tabs.getSelectionModel().getSelectedItem().getId()));
-        waitOnFx(() -> robot.lookup("#runTitle").queryLabeled().getText().startsWith("support-refund"));
-        assertThat(onFx(() -> console.costs().isActive())).as("the Costs screen stops asking once hidden").isFalse();
+        FxWait.until(() -> "run-run-big".equals(tabs.getSelectionModel().getSelectedItem().getId()));
+        FxWait.until(() -> robot.lookup("#runTitle").queryLabeled().getText().startsWith("support-refund"));
+        assertThat(FxWait.onFx(() -> console.costs().isActive())).as("the Costs screen stops asking once hidden").isFalse();
     }
 
     @Test
@@ -153,22 +143,22 @@ class CostsScreenFakeDaemonTest {
         robot.clickOn("#costTenant");
         robot.clickOn(robot.lookup(".combo-box-popup .list-cell").match(hasText("globex")).queryAs(Node.class));
 
-        waitOnFx(() -> table.getItems().size() == 2);
-        assertThat(onFx(() -> table.getItems().stream().map(CostlyRunInfo::tenant).distinct().toList()))
+        FxWait.until(() -> table.getItems().size() == 2);
+        assertThat(FxWait.onFx(() -> table.getItems().stream().map(CostlyRunInfo::tenant).distinct().toList()))
                 .containsExactly("globex");
-        waitOnFx(() -> "$0.0100 + unpriced".equals(robot.lookup("#costSpend").queryLabeled().getText()));
+        FxWait.until(() -> "$0.0100 + unpriced".equals(robot.lookup("#costSpend").queryLabeled().getText()));
         assertThat(daemon.costs.topRunsRequests.get(daemon.costs.topRunsRequests.size() - 1).getFilter()
                 .getTenantsList()).containsExactly("globex");
 
         robot.clickOn("#costTenant");
         robot.clickOn(robot.lookup(".combo-box-popup .list-cell").match(hasText("All tenants")).queryAs(Node.class));
-        waitOnFx(() -> table.getItems().size() == 3);
+        FxWait.until(() -> table.getItems().size() == 3);
 
-        assertThat(onFx(() -> shown(robot.lookup("#costFrom").queryAs(Node.class)))).isFalse();
+        assertThat(FxWait.onFx(() -> shown(robot.lookup("#costFrom").queryAs(Node.class)))).isFalse();
         robot.clickOn("#costRange");
         robot.clickOn(robot.lookup(".combo-box-popup .list-cell").match(hasText("Custom…")).queryAs(Node.class));
-        waitOnFx(() -> shown(robot.lookup("#costFrom").queryAs(Node.class)));
-        assertThat(onFx(() -> console.costs().request().bucket())).as("the default custom range is 7 days")
+        FxWait.until(() -> shown(robot.lookup("#costFrom").queryAs(Node.class)));
+        assertThat(FxWait.onFx(() -> console.costs().request().bucket())).as("the default custom range is 7 days")
                 .isEqualTo(dev.flightdeck.client.CostDimension.DAY);
     }
 
@@ -177,22 +167,22 @@ class CostsScreenFakeDaemonTest {
         TableView<CostlyRunInfo> table = openCostsTab(robot);
         ChartViewer spendChart = robot.lookup("#spendChart").queryAs(ChartViewer.class);
         ChartViewer versionChart = robot.lookup("#versionChart").queryAs(ChartViewer.class);
-        waitOnFx(() -> versionChart.getChart().getCategoryPlot().getDataset().getColumnCount() > 0);
+        FxWait.until(() -> versionChart.getChart().getCategoryPlot().getDataset().getColumnCount() > 0);
 
-        onFx(() -> {
+        FxWait.onFx(() -> {
             console.costs().rangeProperty().set(dev.flightdeck.console.viewmodel.CostsViewModel.Range.CUSTOM);
             console.costs().customFromProperty().set(java.time.LocalDate.now(java.time.ZoneOffset.UTC));
             console.costs().customToProperty().set(java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(3));
             return null;
         });
 
-        waitOnFx(() -> shown(robot.lookup("#costsError").queryAs(Node.class)));
-        assertThat(onFx(() -> console.costs().errorProperty().get())).startsWith("Pick a custom range");
-        assertThat(onFx(() -> table.getItems().size())).as("no runs of the previous range").isZero();
-        assertThat(onFx(() -> spendChart.getChart().getXYPlot().getDataset().getSeriesCount())).as("spend").isZero();
-        assertThat(onFx(() -> versionChart.getChart().getCategoryPlot().getDataset().getColumnCount()))
+        FxWait.until(() -> shown(robot.lookup("#costsError").queryAs(Node.class)));
+        assertThat(FxWait.onFx(() -> console.costs().errorProperty().get())).startsWith("Pick a custom range");
+        assertThat(FxWait.onFx(() -> table.getItems().size())).as("no runs of the previous range").isZero();
+        assertThat(FxWait.onFx(() -> spendChart.getChart().getXYPlot().getDataset().getSeriesCount())).as("spend").isZero();
+        assertThat(FxWait.onFx(() -> versionChart.getChart().getCategoryPlot().getDataset().getColumnCount()))
                 .as("bundle versions").isZero();
-        assertThat(onFx(() -> spendChart.getChart().getXYPlot().getNoDataMessage())).isEqualTo("No range to show");
+        assertThat(FxWait.onFx(() -> spendChart.getChart().getXYPlot().getNoDataMessage())).isEqualTo("No range to show");
         assertThat(robot.lookup("#costSpend").queryLabeled().getText()).isEqualTo("—");
     }
 
@@ -202,23 +192,23 @@ class CostsScreenFakeDaemonTest {
         openCostsTab(robot);
         String updated = robot.lookup("#costStatus").queryLabeled().getText();
 
-        onFx(() -> {
+        FxWait.onFx(() -> {
             console.costs().exportTopRuns(dir.resolve("costs"));
             return null;
         });
-        waitOnFx(() -> shown(robot.lookup("#exportStatus").queryAs(Node.class)));
+        FxWait.until(() -> shown(robot.lookup("#exportStatus").queryAs(Node.class)));
         assertThat(robot.lookup("#exportStatus").queryLabeled().getText()).isEqualTo("Exported 3 runs to costs.csv");
 
         daemon.costs.add(call("run-new", "acme", "openai", "gpt-4o", Instant.now().minusSeconds(60), 5_000, true, 700));
-        onFx(() -> {
+        FxWait.onFx(() -> {
             console.costs().refresh();
             return null;
         });
         TableView<CostlyRunInfo> table = robot.lookup("#topRunsTable").queryTableView();
-        waitOnFx(() -> table.getItems().size() == 4);
+        FxWait.until(() -> table.getItems().size() == 4);
         assertThat(robot.lookup("#exportStatus").queryLabeled().getText()).as("the refresh left it")
                 .isEqualTo("Exported 3 runs to costs.csv");
-        assertThat(onFx(() -> shown(robot.lookup("#exportStatus").queryAs(Node.class)))).isTrue();
+        assertThat(FxWait.onFx(() -> shown(robot.lookup("#exportStatus").queryAs(Node.class)))).isTrue();
         assertThat(updated).startsWith("Updated ");
     }
 
@@ -228,16 +218,16 @@ class CostsScreenFakeDaemonTest {
         @SuppressWarnings("unchecked")
         javafx.scene.control.ComboBox<String> tenants = robot.lookup("#costTenant").queryAs(
                 javafx.scene.control.ComboBox.class);
-        waitOnFx(() -> tenants.getItems().containsAll(java.util.Arrays.asList(null, "acme", "globex")));
+        FxWait.until(() -> tenants.getItems().containsAll(java.util.Arrays.asList(null, "acme", "globex")));
 
         daemon.costs.clear();
         daemon.costs.add(call("run-i", "initech", "openai", "gpt-4o", Instant.now().minusSeconds(600), 4_000, true, 600));
-        onFx(() -> {
+        FxWait.onFx(() -> {
             console.connection().connectionLost(console.connection().getClient());
             return null;
         });
 
-        waitOnFx(() -> tenants.getItems().equals(java.util.Arrays.asList(null, "initech")));
-        assertThat(onFx(tenants::getValue)).isNull();
+        FxWait.until(() -> tenants.getItems().equals(java.util.Arrays.asList(null, "initech")));
+        assertThat(FxWait.onFx(tenants::getValue)).isNull();
     }
 }

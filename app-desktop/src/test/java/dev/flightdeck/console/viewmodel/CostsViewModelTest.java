@@ -186,6 +186,28 @@ class CostsViewModelTest {
     }
 
     @Test
+    void aTenantTypedWithSpacesIsAskedTrimmedAndABlankOneFiltersNothing() {
+        seedTwoHours();
+        console.start(false);
+        costs().setActive(true);
+
+        costs().tenantProperty().set("  acme ");
+
+        for (QueryCostRequest q : lastRefreshQueries()) {
+            assertThat(q.getFilter().getTenantsList()).containsExactly("acme");
+        }
+        assertThat(tenantsShown(costs())).containsExactly("acme");
+        assertThat(costs().tenants()).as("no second, spaced acme among the choices").containsExactly("acme", "globex");
+
+        costs().tenantProperty().set("   ");
+
+        for (QueryCostRequest q : lastRefreshQueries()) {
+            assertThat(q.getFilter().getTenantsList()).isEmpty();
+        }
+        assertThat(tenantsShown(costs())).containsExactly("globex", "acme");
+    }
+
+    @Test
     void refreshesEveryFewSecondsWhileShownAndStopsWhenHidden() {
         console.start(false);
         costs().setActive(true);
