@@ -60,7 +60,16 @@ final class ProtoMapping {
     }
 
     static dev.flightdeck.proto.v1.CostDimension dimension(CostDimension d) {
-        return dev.flightdeck.proto.v1.CostDimension.valueOf("COST_DIMENSION_" + d.name());
+        // A switch, not valueOf by name: a new dimension fails to compile here instead of at run time.
+        return switch (d) {
+            case TENANT -> dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_TENANT;
+            case BUNDLE -> dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_BUNDLE;
+            case BUNDLE_VERSION -> dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_BUNDLE_VERSION;
+            case PROVIDER -> dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_PROVIDER;
+            case MODEL -> dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_MODEL;
+            case DAY -> dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_DAY;
+            case HOUR -> dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_HOUR;
+        };
     }
 
     static dev.flightdeck.proto.v1.CostFilter costFilter(CostFilter f) {
