@@ -125,13 +125,18 @@ public final class AgentLoop {
             progress.apply(codec.payloadOf(e));
         }
         BundleSpec spec = bundles.get(run.bundleName(), run.bundleVersion()).spec();
-        return new Drive(run, progress, spec, control).loop();
+        Outcome outcome = new Drive(run, progress, spec, control).loop();
+        if (outcome != Outcome.AWAITING_MODEL) {
+            budgets.release(run.tenant(), runId); // no call of the run is in flight any more
+        }
+        return outcome;
     }
 
     /** Cancels a run no worker is executing (queued, or waiting for approval). */
     RunRecord cancelIdle(RunRecord run, EventPayload.CancelRequested request) {
         Drive d = new Drive(run, new RunProgress(), null, null);
         d.cancel(request);
+        budgets.release(run.tenant(), run.runId());
         return d.run;
     }
 
@@ -142,6 +147,7 @@ public final class AgentLoop {
                 Drive d = new Drive(r, new RunProgress(), null, null);
                 d.fail(message);
             });
+            runs.find(runId).ifPresent(r -> budgets.release(r.tenant(), runId));
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(AgentLoop.class).error("cannot record the failure of run {}", runId, e);
         }
@@ -300,11 +306,13 @@ public final class AgentLoop {
             return false;
         }
 
-        /** The tenant's spend today plus the next call's worst case must stay within its daily budget. */
+        /**
+         * The tenant's spend today, plus the worst cases reserved by its other calls in flight,
+         * plus the next call's worst case must stay within its daily budget; if it does, that
+         * worst case is reserved until the call's answer is committed or the call ends otherwise.
+         */
         private boolean tenantBudgetTripped(long budget, WorstCase worst, int call) {
             String tenant = run.tenant();
-            java.time.Instant now = clock.instant();
-            String day = java.time.LocalDate.ofInstant(now, java.time.ZoneOffset.UTC).toString();
             String limit = "tenant " + tenant + " daily budget " + usd(budget);
             String setting = "tenants." + tenant + ".daily_budget_usd";
             if (worst.unpriced != null) {
@@ -314,18 +322,32 @@ public final class AgentLoop {
                                 + setting + " = " + usd(budget) + ")");
                 return true;
             }
-            long spent = budgets.spentToday(tenant, now).costMicros();
-            if (worst.micros > Long.MAX_VALUE - spent || spent + worst.micros > budget) {
+            TenantBudgets.Admission a = budgets.admit(tenant, run.runId(), worst.micros, clock.instant());
+            if (!a.admitted()) {
                 trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, limit,
-                        usd(spent + worst.micros) + " (" + usd(spent) + " spent today + " + usd(worst.micros)
+                        usd(a.totalMicros()) + " (" + usd(a.spentMicros()) + " spent today + "
+                                + usd(a.reservedMicros()) + " reserved by calls in flight + " + usd(worst.micros)
                                 + " worst case of the next call)",
-                        "stopped before model call " + call + ": tenant \"" + tenant + "\" has spent " + usd(spent)
-                                + " today (UTC " + day + ") and the call could cost " + usd(worst.micros) + " ("
+                        "stopped before model call " + call + ": tenant \"" + tenant + "\" has spent "
+                                + usd(a.spentMicros()) + " today (UTC " + a.day() + ") and its calls in flight may cost "
+                                + usd(a.reservedMicros()) + "; this call could cost " + usd(worst.micros) + " ("
                                 + worst.tokensText() + "), more than its daily budget of " + usd(budget) + " ("
                                 + setting + ")");
                 return true;
             }
             return false;
+        }
+
+        /**
+         * A committed request whose call was not admitted in this process (the daemon restarted
+         * since): admitted against the tenant's daily budget again before it is re-issued.
+         */
+        private boolean reissueTripped() {
+            var dailyBudget = budgets.dailyLimit(run.tenant());
+            if (dailyBudget.isEmpty() || budgets.holdsReservation(run.tenant(), run.runId())) {
+                return false;
+            }
+            return tenantBudgetTripped(dailyBudget.getAsLong(), worstCase(progress.sentConversation()), progress.steps());
         }
 
         /**
@@ -423,6 +445,9 @@ public final class AgentLoop {
         private boolean callModel() {
             CompletableFuture<ModelReply> call = control.takeModelCall();
             if (call == null || abandonedWithoutReason(call)) {
+                if (reissueTripped()) {
+                    return false;
+                }
                 ModelProvider provider;
                 try {
                     provider = providers.get(spec.model().provider());
@@ -458,8 +483,9 @@ public final class AgentLoop {
             // Priced by the provider and model that actually answered (a fallback may have served the call).
             String answeredBy = reply.provider().isEmpty() ? spec.model().provider() : reply.provider();
             Usage usage = prices.price(answeredBy, reply.model(), clock.instant(), reply.usage());
-            append(progress.steps(), new EventPayload.ModelResponded(answeredBy, reply.model(),
-                    reply.message(), reply.finishReason(), usage, reply.latencyMs(), reply.attempts()));
+            RunEventRecord answered = append(progress.steps(), new EventPayload.ModelResponded(answeredBy,
+                    reply.model(), reply.message(), reply.finishReason(), usage, reply.latencyMs(), reply.attempts()));
+            budgets.settle(run.tenant(), run.runId(), usage.priced() ? usage.costMicros() : 0, answered.occurredAt());
             return false;
         }
 
@@ -615,13 +641,15 @@ public final class AgentLoop {
             append(0, new EventPayload.RunFinished(status, reason, message, output, run.usage(), run.stepCount()));
         }
 
-        private void append(int step, EventPayload payload) {
-            append(step, payload, null);
+        private RunEventRecord append(int step, EventPayload payload) {
+            return append(step, payload, null);
         }
 
-        private void append(int step, EventPayload payload, ApprovalWrite approvalWrite) {
-            run = log.append(run, step, payload, approvalWrite).run();
+        private RunEventRecord append(int step, EventPayload payload, ApprovalWrite approvalWrite) {
+            EventLog.Appended appended = log.append(run, step, payload, approvalWrite);
+            run = appended.run();
             progress.apply(payload);
+            return appended.event();
         }
     }
 

@@ -113,7 +113,8 @@ class CostBudgetTest {
         pushScripted();
         Finished probe = run("budgeted", "probe");
         assertThat(probe.count("model_requested")).isZero();
-        Matcher m = Pattern.compile("^\\$([0-9.]+) \\(\\$0\\.00 spent today \\+ \\$([0-9.]+) worst case of the next call\\)$")
+        Matcher m = Pattern.compile("^\\$([0-9.]+) \\(\\$0\\.00 spent today \\+ \\$0\\.00 reserved by calls in flight "
+                        + "\\+ \\$([0-9.]+) worst case of the next call\\)$")
                 .matcher(probe.guardrail().path("observed").asText());
         assertThat(m.matches()).as(probe.guardrail().path("observed").asText()).isTrue();
         return new BigDecimal(m.group(2)).movePointRight(6).longValueExact();
@@ -139,7 +140,7 @@ class CostBudgetTest {
         assertThat(g.path("guardrail").asText()).isEqualTo("BUDGET_EXCEEDED");
         assertThat(g.path("limit").asText()).isEqualTo("tenant over daily budget $" + usd(worst - 1).replaceAll("0+$", ""));
         assertThat(over.run().statusMessage()).startsWith("stopped before model call 1: tenant \"over\" has spent $0.00 "
-                + "today (UTC 2026-11-21) and the call could cost $").endsWith("(tenants.over.daily_budget_usd)");
+                + "today (UTC 2026-11-21) and its calls in flight may cost $0.00; this call could cost $").endsWith("(tenants.over.daily_budget_usd)");
 
         // At exactly the cap the first call is made (1300 micro-dollars); the second could not fit any more.
         Finished exact = run("budgeted", "exact");
