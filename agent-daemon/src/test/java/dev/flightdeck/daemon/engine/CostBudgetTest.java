@@ -1,12 +1,9 @@
 package dev.flightdeck.daemon.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flightdeck.client.RunEventInfo;
 import dev.flightdeck.client.RunInfo;
 import dev.flightdeck.client.RunState;
-import dev.flightdeck.daemon.app.DaemonConfig;
-import dev.flightdeck.daemon.app.DaemonSettings;
 import dev.flightdeck.daemon.testing.InProcessDaemon;
 import dev.flightdeck.daemon.testing.MutableClock;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CostBudgetTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** scripted/test-1 at $10 per million input tokens and $30 per million output tokens. */
     private static final String PRICES = """
             prices:
@@ -52,20 +48,15 @@ class CostBudgetTest {
     Path otherDir;
     private InProcessDaemon daemon;
     private final MutableClock clock = new MutableClock(MORNING);
+    private final ConfiguredDaemon daemons = new ConfiguredDaemon(clock, s -> s);
 
     @AfterEach
     void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
+        daemons.close();
     }
 
     private void start(Path dataDir, String daemonYaml) {
-        if (daemon != null) {
-            daemon.close();
-        }
-        daemon = new InProcessDaemon(DaemonSettings.defaults(dataDir, InProcessDaemon.TOKEN, "test")
-                .withConfig(DaemonConfig.parse(daemonYaml, "daemon.yaml")), clock);
+        daemon = daemons.start(dataDir, daemonYaml);
     }
 
     private void pushScripted() {
@@ -91,13 +82,7 @@ class CostBudgetTest {
         }
 
         JsonNode guardrail() {
-            List<RunEventInfo> g = events.stream().filter(e -> e.type().equals("guardrail_tripped")).toList();
-            assertThat(g).hasSize(1);
-            try {
-                return JSON.readTree(g.get(0).canonicalJson()).path("payload");
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
+            return ConfiguredDaemon.guardrail(events);
         }
     }
 

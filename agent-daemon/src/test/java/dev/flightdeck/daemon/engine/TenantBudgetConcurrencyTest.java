@@ -1,12 +1,9 @@
 package dev.flightdeck.daemon.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flightdeck.client.RunEventInfo;
 import dev.flightdeck.client.RunInfo;
 import dev.flightdeck.client.RunState;
-import dev.flightdeck.daemon.app.DaemonConfig;
-import dev.flightdeck.daemon.app.DaemonSettings;
 import dev.flightdeck.daemon.testing.Await;
 import dev.flightdeck.daemon.testing.InProcessDaemon;
 import dev.flightdeck.daemon.testing.MutableClock;
@@ -32,7 +29,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TenantBudgetConcurrencyTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** scripted/test-1 at $10 per million input tokens (10 micro-dollars each) and $30 per million output tokens. */
     private static final String PRICES = """
             prices:
@@ -47,23 +43,16 @@ class TenantBudgetConcurrencyTest {
     @TempDir
     Path probeDir;
     private InProcessDaemon daemon;
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-21T09:00:00Z"));
+    private final ConfiguredDaemon daemons = new ConfiguredDaemon(new MutableClock(Instant.parse("2026-11-21T09:00:00Z")),
+            s -> s.withRunWorkers(16).withDrainTime(Duration.ofMillis(200)));
 
     @AfterEach
     void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
+        daemons.close();
     }
 
     private void start(Path dataDir, String daemonYaml) {
-        if (daemon != null) {
-            daemon.close();
-        }
-        daemon = new InProcessDaemon(DaemonSettings.defaults(dataDir, InProcessDaemon.TOKEN, "test")
-                .withRunWorkers(16)
-                .withDrainTime(Duration.ofMillis(200))
-                .withConfig(DaemonConfig.parse(daemonYaml, "daemon.yaml")), clock);
+        daemon = daemons.start(dataDir, daemonYaml);
     }
 
     /** A one-call bundle whose answer takes {@code latencyMs} and uses {@code inputTokens} + 10 output tokens. */
@@ -107,13 +96,25 @@ class TenantBudgetConcurrencyTest {
     }
 
     private JsonNode guardrail(String runId) {
-        RunEventInfo g = daemon.client().getRunHistory(runId, 0, 500).stream()
-                .filter(e -> e.type().equals("guardrail_tripped")).findFirst().orElseThrow();
-        try {
-            return JSON.readTree(g.canonicalJson()).path("payload");
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return ConfiguredDaemon.guardrail(daemon.client().getRunHistory(runId, 0, 500));
+    }
+
+    /** Tenant acme's budget fits one call of the bundles above. */
+    private static String oneCallBudget(Worst worst) {
+        return PRICES + "tenants:\n  acme: {daily_budget_usd: " + usd(worst.micros()) + ", max_concurrent_runs: 4}\n";
+    }
+
+    /**
+     * Starts a daemon with {@code config} and bundles "slow" (its call takes 10 minutes) and "fast",
+     * both of {@code worst}'s estimate; returns a run of acme whose slow call is in flight.
+     */
+    private String oneCallInFlight(String config, Worst worst) {
+        start(dir, config);
+        pushOneCall("slow", 600_000, worst.inputTokens());
+        pushOneCall("fast", 0, worst.inputTokens());
+        String slow = start("slow", "acme");
+        Await.until("the slow run's call to be in flight", TIMEOUT, () -> types(slow).contains("model_requested"));
+        return slow;
     }
 
     private static String usd(long micros) {
@@ -174,12 +175,7 @@ class TenantBudgetConcurrencyTest {
     @Test
     void aCancelledCallReleasesItsReservationSoALaterCallFitsAgain() {
         Worst worst = probeWorstCase();
-        start(dir, PRICES + "tenants:\n  acme: {daily_budget_usd: " + usd(worst.micros()) + ", max_concurrent_runs: 4}\n");
-        pushOneCall("slow", 600_000, worst.inputTokens());
-        pushOneCall("fast", 0, worst.inputTokens());
-
-        String slow = start("slow", "acme");
-        Await.until("the slow run's call to be in flight", TIMEOUT, () -> types(slow).contains("model_requested"));
+        String slow = oneCallInFlight(oneCallBudget(worst), worst);
 
         String refused = start("fast", "acme");
         assertThat(finish(refused).terminalReason()).isEqualTo("BUDGET_EXCEEDED");
@@ -197,12 +193,8 @@ class TenantBudgetConcurrencyTest {
     @Test
     void aCallReissuedAfterARestartIsAdmittedAgainAndHoldsItsReservation() {
         Worst worst = probeWorstCase();
-        String config = PRICES + "tenants:\n  acme: {daily_budget_usd: " + usd(worst.micros()) + ", max_concurrent_runs: 4}\n";
-        start(dir, config);
-        pushOneCall("slow", 600_000, worst.inputTokens());
-        pushOneCall("fast", 0, worst.inputTokens());
-        String slow = start("slow", "acme");
-        Await.until("the slow run's call to be in flight", TIMEOUT, () -> types(slow).contains("model_requested"));
+        String config = oneCallBudget(worst);
+        String slow = oneCallInFlight(config, worst);
 
         // The daemon stops with the call in flight; the next one re-issues it only if it fits the
         // budget again, reserving it. Whichever of the two calls is admitted first, the other is refused.
