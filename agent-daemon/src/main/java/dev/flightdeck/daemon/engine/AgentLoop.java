@@ -143,11 +143,12 @@ public final class AgentLoop {
     /** Ends a run with FAILED/ERROR after an unexpected failure, if it is not terminal already. */
     void failUnexpectedly(String runId, String message) {
         try {
-            runs.find(runId).filter(r -> !r.status().isTerminal()).ifPresent(r -> {
-                Drive d = new Drive(r, new RunProgress(), null, null);
-                d.fail(message);
+            runs.find(runId).ifPresent(r -> {
+                budgets.release(r.tenant(), runId); // whatever failed, no call of the run goes on
+                if (!r.status().isTerminal()) {
+                    new Drive(r, new RunProgress(), null, null).fail(message);
+                }
             });
-            runs.find(runId).ifPresent(r -> budgets.release(r.tenant(), runId));
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(AgentLoop.class).error("cannot record the failure of run {}", runId, e);
         }
