@@ -42,8 +42,9 @@ public final class ApprovalGrpcService extends ApprovalServiceGrpc.ApprovalServi
         unary.answer(observer, () -> {
             int size = PageTokens.pageSize(request.getPageSize(), DEFAULT_PAGE, MAX_PAGE);
             ApprovalState state = ProtoConverter.state(request.getState());
+            String tenant = TenantFilters.of(request.getTenant());
             String filters = "state=" + (state == null ? "" : state.name()) + "|run_id=" + request.getRunId()
-                    + "|tenant=" + request.getTenant();
+                    + "|tenant=" + tenant;
             String keyset = PageTokens.keyset("ListApprovals", filters, request.getPageToken());
             long before;
             try {
@@ -53,7 +54,7 @@ public final class ApprovalGrpcService extends ApprovalServiceGrpc.ApprovalServi
                         "page_token: not a token issued by ListApprovals for these filters");
             }
             List<ApprovalRepository.Row> page = approvals.list(new ApprovalQuery(state, request.getRunId(),
-                    request.getTenant(), before, size + 1));
+                    tenant, before, size + 1));
             ListApprovalsResponse.Builder b = ListApprovalsResponse.newBuilder();
             page.stream().limit(size).forEach(r -> b.addApprovals(convert.approval(r.approval())));
             if (page.size() > size) {
@@ -65,7 +66,7 @@ public final class ApprovalGrpcService extends ApprovalServiceGrpc.ApprovalServi
 
     @Override
     public void watchApprovals(WatchApprovalsRequest request, StreamObserver<Approval> observer) {
-        String tenant = request.getTenant();
+        String tenant = TenantFilters.of(request.getTenant());
         String runId = request.getRunId();
         new ChangeStream<ApprovalRecord, Approval>((ServerCallStreamObserver<Approval>) observer,
                 l -> approvals.onApprovals(l::accept),

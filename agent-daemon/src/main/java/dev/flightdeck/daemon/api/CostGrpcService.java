@@ -106,7 +106,7 @@ public final class CostGrpcService extends CostServiceGrpc.CostServiceImplBase {
     }
 
     private static dev.flightdeck.daemon.cost.CostFilter filter(CostFilter f) {
-        return new dev.flightdeck.daemon.cost.CostFilter(f.getTenantsList(), f.getBundleNamesList(),
+        return new dev.flightdeck.daemon.cost.CostFilter(TenantFilters.of(f.getTenantsList()), f.getBundleNamesList(),
                 f.getBundleVersionsList(), f.getProvidersList(), f.getModelsList());
     }
 

@@ -87,10 +87,11 @@ public final class RunGrpcService extends RunServiceGrpc.RunServiceImplBase {
                 }
                 statuses.add(status);
             }
+            String tenant = TenantFilters.of(request.getTenant());
             String filters = "statuses=" + new TreeSet<>(statuses.stream().map(Enum::name).toList())
-                    + "|bundle_name=" + request.getBundleName() + "|tenant=" + request.getTenant();
+                    + "|bundle_name=" + request.getBundleName() + "|tenant=" + tenant;
             String before = PageTokens.keyset("ListRuns", filters, request.getPageToken());
-            List<RunRecord> page = runs.list(new RunQuery(statuses, request.getBundleName(), request.getTenant(),
+            List<RunRecord> page = runs.list(new RunQuery(statuses, request.getBundleName(), tenant,
                     before, size + 1));
             ListRunsResponse.Builder b = ListRunsResponse.newBuilder();
             page.stream().limit(size).forEach(r -> b.addRuns(convert.run(r)));
@@ -115,10 +116,7 @@ public final class RunGrpcService extends RunServiceGrpc.RunServiceImplBase {
     @Override
     public void watchRun(WatchRunRequest request, StreamObserver<RunEvent> observer) {
         try {
-            runs.get(request.getRunId());
-            if (request.getAfterSequence() < 0) {
-                throw new InvalidArgumentException("after_sequence: must be 0 or more, got " + request.getAfterSequence());
-            }
+            runs.checkAfterSequence(request.getRunId(), request.getAfterSequence());
         } catch (RuntimeException e) {
             observer.onError(errors.toStatus(e));
             return;
@@ -129,7 +127,7 @@ public final class RunGrpcService extends RunServiceGrpc.RunServiceImplBase {
 
     @Override
     public void watchRuns(WatchRunsRequest request, StreamObserver<Run> observer) {
-        String tenant = request.getTenant();
+        String tenant = TenantFilters.of(request.getTenant());
         new ChangeStream<RunRecord, Run>((ServerCallStreamObserver<Run>) observer, l -> runs.feed().onRuns(l::accept),
                 run -> tenant.isEmpty() || tenant.equals(run.tenant()), RunRecord::runId, convert::run,
                 "the client reads run updates too slowly; list runs again and re-subscribe", errors, streamExecutor)

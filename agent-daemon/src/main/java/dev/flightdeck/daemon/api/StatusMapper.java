@@ -6,6 +6,7 @@ import dev.flightdeck.daemon.error.AlreadyExistsException;
 import dev.flightdeck.daemon.error.FailedPreconditionException;
 import dev.flightdeck.daemon.error.InvalidArgumentException;
 import dev.flightdeck.daemon.error.NotFoundException;
+import dev.flightdeck.daemon.error.OutOfRangeException;
 import dev.flightdeck.daemon.error.ResourceExhaustedException;
 import dev.flightdeck.daemon.error.UnavailableException;
 import io.grpc.Status;
@@ -36,6 +37,7 @@ final class StatusMapper {
                 : t instanceof AlreadyExistsException ? Status.ALREADY_EXISTS
                 : t instanceof InvalidArgumentException ? Status.INVALID_ARGUMENT
                 : t instanceof FailedPreconditionException ? Status.FAILED_PRECONDITION
+                : t instanceof OutOfRangeException ? Status.OUT_OF_RANGE
                 : t instanceof ResourceExhaustedException ? Status.RESOURCE_EXHAUSTED
                 : t instanceof UnavailableException ? Status.UNAVAILABLE
                 : null;

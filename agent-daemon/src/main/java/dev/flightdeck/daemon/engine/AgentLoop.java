@@ -30,6 +30,7 @@ import dev.flightdeck.daemon.model.Usage;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -144,6 +145,9 @@ public final class AgentLoop {
         Drive d = new Drive(kept.run(), kept.progress(), kept.spec(), control);
         Outcome outcome = d.loop();
         d.commit(); // before the run is handed back: whoever drives it next reads what is committed
+        if (outcome != Outcome.AWAITING_MODEL) {
+            budgets.release(d.run.tenant(), runId); // no call of the run is in flight any more
+        }
         if (outcome == Outcome.AWAITING_MODEL || outcome == Outcome.YIELDED) {
             control.keep(new Kept(d.run, d.progress, d.spec));
         }
@@ -191,16 +195,20 @@ public final class AgentLoop {
         Drive d = new Drive(run, new RunProgress(), null, null);
         d.cancel(request);
         d.commit();
+        budgets.release(run.tenant(), run.runId());
         return d.run;
     }
 
     /** Ends a run with FAILED/ERROR after an unexpected failure, if it is not terminal already. */
     void failUnexpectedly(String runId, String message) {
         try {
-            runs.find(runId).filter(r -> !r.status().isTerminal()).ifPresent(r -> {
-                Drive d = new Drive(r, new RunProgress(), null, null);
-                d.fail(message);
-                d.commit();
+            runs.find(runId).ifPresent(r -> {
+                budgets.release(r.tenant(), runId); // whatever failed, no call of the run goes on
+                if (!r.status().isTerminal()) {
+                    Drive d = new Drive(r, new RunProgress(), null, null);
+                    d.fail(message);
+                    d.commit();
+                }
             });
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(AgentLoop.class).error("cannot record the failure of run {}", runId, e);
@@ -220,6 +228,7 @@ public final class AgentLoop {
     private final class Drive {
         private RunRecord run;
         private EventLog.Batch batch;
+        private final List<Runnable> afterCommit = new ArrayList<>();
         private final RunProgress progress;
         private final BundleSpec spec;
         private final RunControl control;
@@ -376,11 +385,13 @@ public final class AgentLoop {
             return false;
         }
 
-        /** The tenant's spend today plus the next call's worst case must stay within its daily budget. */
+        /**
+         * The tenant's spend today, plus the worst cases reserved by its other calls in flight,
+         * plus the next call's worst case must stay within its daily budget; if it does, that
+         * worst case is reserved until the call's answer is committed or the call ends otherwise.
+         */
         private boolean tenantBudgetTripped(long budget, WorstCase worst, int call) {
             String tenant = run.tenant();
-            java.time.Instant now = clock.instant();
-            String day = java.time.LocalDate.ofInstant(now, java.time.ZoneOffset.UTC).toString();
             String limit = "tenant " + tenant + " daily budget " + usd(budget);
             String setting = "tenants." + tenant + ".daily_budget_usd";
             if (worst.unpriced != null) {
@@ -390,18 +401,32 @@ public final class AgentLoop {
                                 + setting + " = " + usd(budget) + ")");
                 return true;
             }
-            long spent = budgets.spentToday(tenant, now).costMicros();
-            if (worst.micros > Long.MAX_VALUE - spent || spent + worst.micros > budget) {
+            TenantBudgets.Admission a = budgets.admit(tenant, run.runId(), worst.micros, clock.instant());
+            if (!a.admitted()) {
                 trip(TerminalReason.BUDGET_EXCEEDED, RunStatus.FAILED, limit,
-                        usd(spent + worst.micros) + " (" + usd(spent) + " spent today + " + usd(worst.micros)
+                        usd(a.totalMicros()) + " (" + usd(a.spentMicros()) + " spent today + "
+                                + usd(a.reservedMicros()) + " reserved by calls in flight + " + usd(worst.micros)
                                 + " worst case of the next call)",
-                        "stopped before model call " + call + ": tenant \"" + tenant + "\" has spent " + usd(spent)
-                                + " today (UTC " + day + ") and the call could cost " + usd(worst.micros) + " ("
+                        "stopped before model call " + call + ": tenant \"" + tenant + "\" has spent "
+                                + usd(a.spentMicros()) + " today (UTC " + a.day() + ") and its calls in flight may cost "
+                                + usd(a.reservedMicros()) + "; this call could cost " + usd(worst.micros) + " ("
                                 + worst.tokensText() + "), more than its daily budget of " + usd(budget) + " ("
                                 + setting + ")");
                 return true;
             }
             return false;
+        }
+
+        /**
+         * A committed request whose call was not admitted in this process (the daemon restarted
+         * since): admitted against the tenant's daily budget again before it is re-issued.
+         */
+        private boolean reissueTripped() {
+            var dailyBudget = budgets.dailyLimit(run.tenant());
+            if (dailyBudget.isEmpty() || budgets.holdsReservation(run.tenant(), run.runId())) {
+                return false;
+            }
+            return tenantBudgetTripped(dailyBudget.getAsLong(), worstCase(progress.sentConversation()), progress.steps());
         }
 
         /**
@@ -499,6 +524,9 @@ public final class AgentLoop {
         private boolean callModel() {
             CompletableFuture<ModelReply> call = control.takeModelCall();
             if (call == null || abandonedWithoutReason(call)) {
+                if (reissueTripped()) {
+                    return false;
+                }
                 ModelProvider provider;
                 try {
                     provider = providers.get(spec.model().provider());
@@ -535,8 +563,11 @@ public final class AgentLoop {
             // Priced by the provider and model that actually answered (a fallback may have served the call).
             String answeredBy = reply.provider().isEmpty() ? spec.model().provider() : reply.provider();
             Usage usage = prices.price(answeredBy, reply.model(), clock.instant(), reply.usage());
-            append(progress.steps(), new EventPayload.ModelResponded(answeredBy, reply.model(),
-                    reply.message(), reply.finishReason(), usage, reply.latencyMs(), reply.attempts()));
+            RunEventRecord answered = append(progress.steps(), new EventPayload.ModelResponded(answeredBy,
+                    reply.model(), reply.message(), reply.finishReason(), usage, reply.latencyMs(), reply.attempts()));
+            long costMicros = usage.priced() ? usage.costMicros() : 0;
+            // Counted in the tenant's spend only once the answer is committed (a rolled-back batch never counts).
+            afterCommit(() -> budgets.settle(run.tenant(), run.runId(), costMicros, answered.occurredAt()));
             return false;
         }
 
@@ -693,16 +724,22 @@ public final class AgentLoop {
             append(0, new EventPayload.RunFinished(status, reason, message, output, run.usage(), run.stepCount()));
         }
 
-        private void append(int step, EventPayload payload) {
-            append(step, payload, null);
+        private RunEventRecord append(int step, EventPayload payload) {
+            return append(step, payload, null);
         }
 
-        private void append(int step, EventPayload payload, ApprovalWrite approvalWrite) {
+        private RunEventRecord append(int step, EventPayload payload, ApprovalWrite approvalWrite) {
             if (batch == null) {
                 batch = log.batch(run);
             }
             run = batch.add(step, payload, approvalWrite);
             progress.apply(payload);
+            return batch.lastStaged();
+        }
+
+        /** Runs {@code action} right after the staged events are committed; dropped with them if they never are. */
+        private void afterCommit(Runnable action) {
+            afterCommit.add(action);
         }
 
         /** Commits what is staged (in one transaction) and tells watchers; then the loop may act on it. */
@@ -711,6 +748,9 @@ public final class AgentLoop {
                 run = batch.commit();
                 batch = null;
             }
+            List<Runnable> actions = List.copyOf(afterCommit);
+            afterCommit.clear();
+            actions.forEach(Runnable::run);
         }
     }
 

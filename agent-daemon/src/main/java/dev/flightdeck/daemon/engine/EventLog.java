@@ -108,6 +108,11 @@ public final class EventLog {
             return run;
         }
 
+        /** The event staged last (not yet committed), or null if nothing is staged. */
+        public RunEventRecord lastStaged() {
+            return staged.isEmpty() ? null : staged.get(staged.size() - 1).event;
+        }
+
         public boolean isEmpty() {
             return staged.isEmpty();
         }

@@ -5,6 +5,7 @@ import dev.flightdeck.daemon.bundle.BundleVersion;
 import dev.flightdeck.daemon.error.AlreadyExistsException;
 import dev.flightdeck.daemon.error.InvalidArgumentException;
 import dev.flightdeck.daemon.error.NotFoundException;
+import dev.flightdeck.daemon.error.OutOfRangeException;
 import dev.flightdeck.daemon.error.UnavailableException;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
@@ -119,13 +120,31 @@ public final class RunService {
 
     /** Up to {@code pageSize} events after {@code afterSequence}, in order. */
     public HistoryPage history(String runId, long afterSequence, int pageSize) {
-        get(runId);
-        if (afterSequence < 0) {
-            throw new InvalidArgumentException("after_sequence: must be 0 or more, got " + afterSequence);
-        }
+        checkAfterSequence(runId, afterSequence);
         List<RunEventRecord> page = events.readAfter(runId, afterSequence, pageSize + 1);
         boolean more = page.size() > pageSize;
         return new HistoryPage(more ? page.subList(0, pageSize) : page, more);
+    }
+
+    /**
+     * Where a reader of {@code runId}'s events may start: after 0 or any later sequence, but not
+     * past the last event of a run that has ended (nothing more will come). Past the last event of
+     * a live run is valid: its events have not happened yet.
+     *
+     * @throws NotFoundException      for an unknown run
+     * @throws InvalidArgumentException for a negative sequence
+     * @throws OutOfRangeException    past the end of an ended run, naming its last sequence
+     */
+    public void checkAfterSequence(String runId, long afterSequence) {
+        RunRecord run = get(runId);
+        if (afterSequence < 0) {
+            throw new InvalidArgumentException("after_sequence: must be 0 or more, got " + afterSequence);
+        }
+        if (run.status().isTerminal() && afterSequence > run.lastSequence()) {
+            throw new OutOfRangeException("after_sequence: " + afterSequence + " is past the end of run " + runId
+                    + ", which ended " + run.status().name() + " with event " + run.lastSequence()
+                    + " (use " + run.lastSequence() + " or less)");
+        }
     }
 
     /** Events after {@code afterSequence} for a follower; no validation (the follower checked once). */

@@ -10,6 +10,7 @@ import dev.flightdeck.client.DaemonClient;
 import dev.flightdeck.client.DecideApproval;
 import dev.flightdeck.client.Page;
 import dev.flightdeck.client.RunEventInfo;
+import dev.flightdeck.client.RunFilter;
 import dev.flightdeck.client.RunState;
 import dev.flightdeck.client.StreamListener;
 import dev.flightdeck.client.Subscription;
@@ -256,6 +257,55 @@ class ApprovalServiceTest {
                 "page_token: not a token issued by ListApprovals");
         assertRefused(() -> client.listApprovals(ApprovalFilter.PENDING, 1, page1.nextPageToken()), "INVALID_ARGUMENT",
                 "page_token: not a token issued by ListApprovals for these filters");
+    }
+
+    @Test
+    void everyPendingApprovalIsReachableThroughPageTokensBeyondTheLargestPage() {
+        int runs = 501; // one more than the largest page
+        // Many runs in progress at once, so their commits share the disk's flushes.
+        daemon.close();
+        daemon = new InProcessDaemon(dev.flightdeck.daemon.app.DaemonSettings.defaults(dir, InProcessDaemon.TOKEN, "test")
+                .withRunWorkers(32).withMaxRunsPerTenant(32));
+        client = daemon.client();
+        List<String> runIds = new java.util.ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            runIds.add(client.startRun("refund-with-approval", "refund A-1001 #" + i, "tenant-" + i % 5, "").run().runId());
+        }
+        Await.until("every run to wait for approval", Duration.ofSeconds(180), () -> client.listRuns(
+                new RunFilter(java.util.Set.of(RunState.QUEUED, RunState.RUNNING), "", ""), 1, "").items().isEmpty());
+
+        Page<ApprovalInfo> first = client.listApprovals(ApprovalFilter.PENDING, 500, "");
+        Page<ApprovalInfo> second = client.listApprovals(ApprovalFilter.PENDING, 500, first.nextPageToken());
+
+        assertThat(first.items()).hasSize(500);
+        assertThat(first.nextPageToken()).isNotEmpty();
+        assertThat(second.items()).hasSize(runs - 500);
+        assertThat(second.nextPageToken()).isEmpty();
+        List<ApprovalInfo> all = new java.util.ArrayList<>(first.items());
+        all.addAll(second.items());
+        assertThat(all).extracting(ApprovalInfo::runId).containsExactlyInAnyOrderElementsOf(runIds);
+        assertThat(client.listAllApprovals(ApprovalFilter.PENDING)).isEqualTo(all);
+    }
+
+    @Test
+    void aTenantFilterWithSurroundingSpacesListsAndWatchesThatTenantsApprovals() throws Exception {
+        List<ApprovalInfo> watched = new CopyOnWriteArrayList<>();
+        try (Subscription ignored = client.watchApprovals(new ApprovalFilter(null, "", " acme "), new StreamListener<>() {
+            @Override
+            public void onItem(ApprovalInfo item) {
+                watched.add(item);
+            }
+        })) {
+            pausedRefund("globex");
+            ApprovalInfo acme = pausedRefund("acme");
+
+            Page<ApprovalInfo> spaced = client.listApprovals(new ApprovalFilter(ApprovalState.PENDING, "", "\tacme "), 0, "");
+
+            assertThat(spaced.items()).extracting(ApprovalInfo::approvalId).containsExactly(acme.approvalId());
+            Await.until("the watch to send acme's approval", TIMEOUT,
+                    () -> watched.stream().anyMatch(a -> a.approvalId().equals(acme.approvalId())));
+            assertThat(watched).allSatisfy(a -> assertThat(a.tenant()).isEqualTo("acme"));
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.flightdeck.proto.v1.CostServiceGrpc;
 import dev.flightdeck.proto.v1.QueryCostRequest;
 import dev.flightdeck.proto.v1.QueryCostResponse;
 import dev.flightdeck.proto.v1.TopRunsRequest;
+import dev.flightdeck.proto.v1.TopRunsResponse;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -168,6 +169,25 @@ class CostServiceTest {
         assertThat(r.getGroups(0).getLatencyP50Ms()).isEqualTo(latencies.get(0));
         assertThat(r.getGroups(0).getLatencyP95Ms()).isEqualTo(latencies.get(1));
         assertThat(r.getGroups(0).getLatencyP99Ms()).isEqualTo(latencies.get(1));
+    }
+
+    @Test
+    void aTenantFilterWithSurroundingSpacesCountsThatTenantsCalls() {
+        daemon.client().pushBundle(TestBundles.scripted("costed", 5, "allow", TestBundles.textTurn("done", 5)));
+        String runId = daemon.client().startRun("costed", "hi", "acme", "").run().runId();
+        daemon.client().startRun("costed", "hi", "globex", "");
+        daemon.watchToEnd(runId, 0, Duration.ofSeconds(30));
+        Instant now = Instant.now();
+        QueryCostRequest.Builder q = QueryCostRequest.newBuilder().setFrom(ts(now.minusSeconds(3600)))
+                .setTo(ts(now.plusSeconds(60)));
+
+        QueryCostResponse spaced = costs.queryCost(q.clone().setFilter(CostFilter.newBuilder().addTenants(" acme ")).build());
+        TopRunsResponse top = costs.topRuns(TopRunsRequest.newBuilder().setFrom(q.getFrom()).setTo(q.getTo())
+                .setFilter(CostFilter.newBuilder().addTenants("\tacme ")).build());
+
+        assertThat(spaced.getTotal().getCalls()).isEqualTo(1);
+        assertThat(spaced).isEqualTo(costs.queryCost(q.clone().setFilter(CostFilter.newBuilder().addTenants("acme")).build()));
+        assertThat(top.getRunsList()).extracting(r -> r.getRunId()).containsExactly(runId);
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.flightdeck.client.RunInfo;
 import dev.flightdeck.client.RunState;
 import dev.flightdeck.client.StartedRun;
 import dev.flightdeck.client.StreamListener;
+import dev.flightdeck.daemon.testing.Await;
 import dev.flightdeck.daemon.testing.InProcessDaemon;
 import dev.flightdeck.daemon.testing.TestBundles;
 import org.junit.jupiter.api.AfterEach;
@@ -183,6 +184,50 @@ class RunServiceTest {
         DaemonCallException negative = watchError(runId, -1);
         assertThat(negative.code()).isEqualTo("INVALID_ARGUMENT");
         assertThat(negative.getMessage()).isEqualTo("after_sequence: must be 0 or more, got -1");
+    }
+
+    @Test
+    void readingPastTheLastEventOfAnEndedRunIsOutOfRangeNamingItsLastSequence() throws Exception {
+        String runId = client.startRun("hello", "a", "", "").run().runId();
+        long last = daemon.watchToEnd(runId, 0, TIMEOUT).size();
+        String expected = "after_sequence: " + (last + 1) + " is past the end of run " + runId
+                + ", which ended SUCCEEDED with event " + last + " (use " + last + " or less)";
+
+        assertCode(() -> client.getRunHistory(runId, last + 1, 0), "OUT_OF_RANGE", expected);
+        DaemonCallException watch = watchError(runId, last + 1);
+        assertThat(watch.code()).isEqualTo("OUT_OF_RANGE");
+        assertThat(watch.getMessage()).isEqualTo(expected);
+        // Up to the last sequence is fine: nothing more to read, and a watch completes at once.
+        assertThat(client.getRunHistory(runId, last, 0)).isEmpty();
+        assertThat(daemon.watchToEnd(runId, last, TIMEOUT)).isEmpty();
+    }
+
+    @Test
+    void readingPastTheLastEventOfALiveRunWaitsForTheEventsToCome() {
+        client.pushBundle(TestBundles.scripted("slow-answer", 5, "allow", TestBundles.textTurn("done", 1_500)));
+        String runId = client.startRun("slow-answer", "go", "", "").run().runId();
+        Await.until("the model call to be in flight", TIMEOUT,
+                () -> client.getRunHistory(runId, 0, 0).stream().anyMatch(e -> e.type().equals("model_requested")));
+        long last = client.getRun(runId).lastSequence();
+
+        assertThat(client.getRunHistory(runId, last + 1, 0)).isEmpty();
+        List<RunEventInfo> later = daemon.watchToEnd(runId, last + 1, TIMEOUT);
+
+        assertThat(later).isNotEmpty().allSatisfy(e -> assertThat(e.sequence()).isGreaterThan(last + 1));
+        assertThat(later.get(later.size() - 1).type()).isEqualTo("run_finished");
+    }
+
+    @Test
+    void tenantFiltersAreTrimmedAsStartRunTrimsTheTenant() {
+        String acme = client.startRun("hello", "a", " acme ", "").run().runId();
+        client.startRun("hello", "b", "globex", "");
+
+        Page<RunInfo> spaced = client.listRuns(new RunFilter(Set.of(), "", "  acme\t"), 1, "");
+
+        assertThat(client.getRun(acme).tenant()).isEqualTo("acme");
+        assertThat(spaced.items()).extracting(RunInfo::runId).containsExactly(acme);
+        assertThat(spaced.hasMore()).isFalse();
+        assertThat(client.listRuns(new RunFilter(Set.of(), "", " "), 0, "").items()).hasSize(2);
     }
 
     private DaemonCallException watchError(String runId, long after) throws Exception {

@@ -1,12 +1,9 @@
 package dev.flightdeck.daemon.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flightdeck.client.RunEventInfo;
 import dev.flightdeck.client.RunInfo;
 import dev.flightdeck.client.RunState;
-import dev.flightdeck.daemon.app.DaemonConfig;
-import dev.flightdeck.daemon.app.DaemonSettings;
 import dev.flightdeck.daemon.testing.InProcessDaemon;
 import dev.flightdeck.daemon.testing.MutableClock;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CostBudgetTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** scripted/test-1 at $10 per million input tokens and $30 per million output tokens. */
     private static final String PRICES = """
             prices:
@@ -52,20 +48,15 @@ class CostBudgetTest {
     Path otherDir;
     private InProcessDaemon daemon;
     private final MutableClock clock = new MutableClock(MORNING);
+    private final ConfiguredDaemon daemons = new ConfiguredDaemon(clock, s -> s);
 
     @AfterEach
     void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
+        daemons.close();
     }
 
     private void start(Path dataDir, String daemonYaml) {
-        if (daemon != null) {
-            daemon.close();
-        }
-        daemon = new InProcessDaemon(DaemonSettings.defaults(dataDir, InProcessDaemon.TOKEN, "test")
-                .withConfig(DaemonConfig.parse(daemonYaml, "daemon.yaml")), clock);
+        daemon = daemons.start(dataDir, daemonYaml);
     }
 
     private void pushScripted() {
@@ -91,13 +82,7 @@ class CostBudgetTest {
         }
 
         JsonNode guardrail() {
-            List<RunEventInfo> g = events.stream().filter(e -> e.type().equals("guardrail_tripped")).toList();
-            assertThat(g).hasSize(1);
-            try {
-                return JSON.readTree(g.get(0).canonicalJson()).path("payload");
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
+            return ConfiguredDaemon.guardrail(events);
         }
     }
 
@@ -113,7 +98,8 @@ class CostBudgetTest {
         pushScripted();
         Finished probe = run("budgeted", "probe");
         assertThat(probe.count("model_requested")).isZero();
-        Matcher m = Pattern.compile("^\\$([0-9.]+) \\(\\$0\\.00 spent today \\+ \\$([0-9.]+) worst case of the next call\\)$")
+        Matcher m = Pattern.compile("^\\$([0-9.]+) \\(\\$0\\.00 spent today \\+ \\$0\\.00 reserved by calls in flight "
+                        + "\\+ \\$([0-9.]+) worst case of the next call\\)$")
                 .matcher(probe.guardrail().path("observed").asText());
         assertThat(m.matches()).as(probe.guardrail().path("observed").asText()).isTrue();
         return new BigDecimal(m.group(2)).movePointRight(6).longValueExact();
@@ -139,7 +125,7 @@ class CostBudgetTest {
         assertThat(g.path("guardrail").asText()).isEqualTo("BUDGET_EXCEEDED");
         assertThat(g.path("limit").asText()).isEqualTo("tenant over daily budget $" + usd(worst - 1).replaceAll("0+$", ""));
         assertThat(over.run().statusMessage()).startsWith("stopped before model call 1: tenant \"over\" has spent $0.00 "
-                + "today (UTC 2026-11-21) and the call could cost $").endsWith("(tenants.over.daily_budget_usd)");
+                + "today (UTC 2026-11-21) and its calls in flight may cost $0.00; this call could cost $").endsWith("(tenants.over.daily_budget_usd)");
 
         // At exactly the cap the first call is made (1300 micro-dollars); the second could not fit any more.
         Finished exact = run("budgeted", "exact");
