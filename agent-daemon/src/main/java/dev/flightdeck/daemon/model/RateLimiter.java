@@ -86,11 +86,17 @@ public final class RateLimiter {
 
     /** A call waiting for its turn, with the limits its own bundle configured. */
     private record Waiter(int requestsPerMinute, long tokensPerMinute, long estimatedTokens, long since,
-                          CompletableFuture<Permit> result) {
+                          long heldBackBefore, CompletableFuture<Permit> result) {
     }
 
-    /** An admission decided under the lock, completed after it. */
-    private record Admission(Waiter waiter, Entry entry) {
+    /**
+     * An admission decided under the lock, completed after it.
+     *
+     * @param heldBack whether a drain left the call queued before this one admitted it: only then did
+     *                 it wait its turn (a call let through at once records no wait, however slow the
+     *                 machine was between its arrival and its admission)
+     */
+    private record Admission(Waiter waiter, Entry entry, boolean heldBack) {
     }
 
     private static final class Window {
@@ -99,6 +105,8 @@ public final class RateLimiter {
         long tokens;
         /** The drain task's due time, or 0 when none is scheduled. */
         long drainDueAt;
+        /** How many drains ended with calls still waiting: a waiter enqueued at an older count was held back. */
+        long heldBackDrains;
     }
 
     /**
@@ -113,8 +121,10 @@ public final class RateLimiter {
         }
         Window w = windows.computeIfAbsent(key, k -> new Window());
         CompletableFuture<Permit> result = new CompletableFuture<>();
-        Waiter waiter = new Waiter(requestsPerMinute, tokensPerMinute, estimatedTokens, clock.millis(), result);
+        Waiter waiter;
         synchronized (w) {
+            waiter = new Waiter(requestsPerMinute, tokensPerMinute, estimatedTokens, clock.millis(), w.heldBackDrains,
+                    result);
             w.waiting.addLast(waiter);
         }
         // One hook per call: a call that gives up leaves the queue (a no-op once admitted), and
@@ -156,9 +166,10 @@ public final class RateLimiter {
                 Entry e = new Entry(now, head.estimatedTokens());
                 w.entries.addLast(e);
                 w.tokens += e.tokens;
-                admitted.add(new Admission(head, e));
+                admitted.add(new Admission(head, e, head.heldBackBefore() != w.heldBackDrains));
             }
             if (!w.waiting.isEmpty()) {
+                w.heldBackDrains++;
                 long dueAt = w.entries.peekFirst().at + windowMs;
                 if (w.drainDueAt == 0 || dueAt < w.drainDueAt) {
                     w.drainDueAt = dueAt;
@@ -168,7 +179,8 @@ public final class RateLimiter {
         }
         boolean placeGivenBack = false;
         for (Admission a : admitted) {
-            Permit permit = new Permit(w, a.entry(), Math.max(0, clock.millis() - a.waiter().since()));
+            long waitedMs = a.heldBack() ? Math.max(0, clock.millis() - a.waiter().since()) : 0;
+            Permit permit = new Permit(w, a.entry(), waitedMs);
             if (!a.waiter().result().complete(permit)) {
                 // cancelled between admission and completion: give the place back
                 synchronized (w) {

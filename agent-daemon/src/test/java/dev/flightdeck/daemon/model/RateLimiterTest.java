@@ -35,6 +35,35 @@ class RateLimiterTest {
     }
 
     @Test
+    void aCallLetThroughAtOnceRecordsNoWaitEvenWhenTheClockMovesBeforeItIsAdmitted() {
+        // A loaded machine: every reading of the clock is 3 ms after the one before.
+        java.time.Clock slow = new java.time.Clock() {
+            private long ms = Instant.parse("2026-11-21T10:00:00Z").toEpochMilli();
+
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public synchronized Instant instant() {
+                ms += 3;
+                return Instant.ofEpochMilli(ms);
+            }
+        };
+        RateLimiter onSlowMachine = new RateLimiter(slow, ms -> new CompletableFuture<>(), Duration.ofMinutes(1));
+
+        assertThat(onSlowMachine.acquire("k", 2, 0, 10).join().waitedMs()).isZero();
+        assertThat(onSlowMachine.acquire("k", 2, 0, 10).join().waitedMs()).isZero();
+        assertThat(onSlowMachine.acquire("k", 2, 0, 10)).as("the third waits its turn").isNotDone();
+    }
+
+    @Test
     void aCallOverTheRequestLimitWaitsForTheOldestRequestToLeaveTheWindowAndReportsTheRealWait() {
         assertThat(limiter.acquire("k", 2, 0, 10).join().waitedMs()).isZero();
         clock.advance(Duration.ofSeconds(10));
