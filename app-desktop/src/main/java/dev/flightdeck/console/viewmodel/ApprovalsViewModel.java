@@ -29,6 +29,7 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -40,7 +41,10 @@ import java.util.Map;
  * reconnect); the selected approval's details and run context; the reviewer's decision.
  */
 public final class ApprovalsViewModel {
-    /** How many approvals the screen lists at most. */
+    /**
+     * How many decided approvals the screen lists at most. Pending ones are never cut off: they are
+     * the reviewer's queue, and one left off the list would wait for a decision nobody can see.
+     */
     static final int LIST_LIMIT = 500;
 
     private final UiExecutor ui;
@@ -81,7 +85,10 @@ public final class ApprovalsViewModel {
 
             @Override
             public List<ApprovalInfo> list(DaemonClient client) {
-                return client.listApprovals(ApprovalFilter.ALL, LIST_LIMIT, "").items();
+                // Every page of the pending ones, then the newest page of all (for the decided list).
+                List<ApprovalInfo> listed = new ArrayList<>(client.listAllApprovals(ApprovalFilter.PENDING));
+                listed.addAll(client.listApprovals(ApprovalFilter.ALL, LIST_LIMIT, "").items());
+                return listed;
             }
         }, new LiveListing.Screen<>() {
             @Override

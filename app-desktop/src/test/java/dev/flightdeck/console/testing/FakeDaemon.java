@@ -71,6 +71,8 @@ public final class FakeDaemon implements AutoCloseable {
     private final List<StreamObserver<Approval>> approvalWatchers = new CopyOnWriteArrayList<>();
     /** Every DecideApproval request received, in order. */
     public final List<DecideApprovalRequest> decisions = new CopyOnWriteArrayList<>();
+    /** How many ListApprovals pages were served. */
+    public final java.util.concurrent.atomic.AtomicInteger listApprovalPages = new java.util.concurrent.atomic.AtomicInteger();
     /** When set, DecideApproval fails with this status. */
     public volatile Status failDecide;
     /** after_sequence of every WatchRun call, in order. */
@@ -351,9 +353,19 @@ public final class FakeDaemon implements AutoCloseable {
             synchronized (FakeDaemon.this) {
                 all = new ArrayList<>(approvals.values());
             }
-            out.onNext(ListApprovalsResponse.newBuilder().addAllApprovals(all.stream()
+            // Like the daemon: newest first, pages of page_size (0: all), the token is where the next page starts.
+            List<Approval> matching = all.stream()
                     .filter(a -> request.getState() == ApprovalState.APPROVAL_STATE_UNSPECIFIED
-                            || a.getState() == request.getState()).toList()).build());
+                            || a.getState() == request.getState())
+                    .sorted(java.util.Comparator.comparing((Approval a) -> a.getCreatedAt().getSeconds())
+                            .thenComparing(a -> a.getCreatedAt().getNanos()).thenComparing(Approval::getApprovalId)
+                            .reversed())
+                    .toList();
+            int from = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
+            int to = request.getPageSize() == 0 ? matching.size() : Math.min(matching.size(), from + request.getPageSize());
+            listApprovalPages.incrementAndGet();
+            out.onNext(ListApprovalsResponse.newBuilder().addAllApprovals(matching.subList(from, to))
+                    .setNextPageToken(to < matching.size() ? Integer.toString(to) : "").build());
             out.onCompleted();
         }
 

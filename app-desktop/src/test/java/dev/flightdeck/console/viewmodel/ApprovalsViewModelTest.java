@@ -59,6 +59,21 @@ class ApprovalsViewModelTest {
     }
 
     @Test
+    void everyPendingApprovalIsListedEvenBeyondOnePageOfTheDaemon() {
+        int many = ApprovalsViewModel.LIST_LIMIT * 2 + 1;
+        for (int i = 0; i < many; i++) {
+            daemon.updateApproval(FakeDaemon.approval(String.format("apr-%04d", i), "run-1", T0.plusSeconds(i)));
+        }
+        console.start(false);
+
+        assertThat(approvals().pendingCountProperty().get()).isEqualTo(many);
+        assertThat(approvals().pending()).hasSize(many);
+        assertThat(approvals().pending().get(0).approvalId()).as("the oldest, from the last page").isEqualTo("apr-0000");
+        assertThat(approvals().selectedProperty().get().approvalId()).isEqualTo("apr-0000");
+        assertThat(daemon.listApprovalPages.get()).as("three pages of pending, one of all").isEqualTo(4);
+    }
+
+    @Test
     void selectingAnApprovalShowsItsFormattedArgumentsAndItsRun() {
         daemon.updateApproval(FakeDaemon.approval("apr-1", "run-1", T0));
         console.start(false);
