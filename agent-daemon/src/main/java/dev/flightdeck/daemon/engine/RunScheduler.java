@@ -509,7 +509,9 @@ public final class RunScheduler implements AutoCloseable {
             }
             outcome = loop.drive(runId, me);
             LOG.debug("run {} returned {}", runId, outcome);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Errors too (a class missing from a tool's jar, a stack overflow on a pathological
+            // input): a run let go still RUNNING would be picked again at once, failing forever.
             if (draining) {
                 // Not the run's fault: it continues from its last committed event on the next start.
                 LOG.warn("run {} stopped by the daemon shutting down: {}", runId, e.toString());

@@ -84,9 +84,15 @@ class AsyncModelCallTest {
             return ScriptedProvider.NAME;
         }
 
+        /** When set, every call throws it at once instead of answering. */
+        volatile Error throwOnCall;
+
         @Override
         public CompletableFuture<ModelReply> call(ModelRequest request) {
             issued.incrementAndGet();
+            if (throwOnCall != null) {
+                throw throwOnCall;
+            }
             maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             CompletableFuture<ModelReply> call = gate.thenCompose(v -> scripted.call(request));
             call.whenComplete((r, e) -> inFlight.decrementAndGet());
@@ -221,6 +227,21 @@ class AsyncModelCallTest {
         assertThat(run(id).statusMessage()).isEqualTo("cancelled by alice: not needed");
         Await.until("the run is let go", TIMEOUT, () -> scheduler.busyWorkers() == 0);
         assertThat(types(id)).containsExactly("run_started", "model_requested", "cancel_requested", "run_finished");
+    }
+
+    @Test
+    void anErrorThrownWhileDrivingARunFailsThatRunOnceInsteadOfPickingItAgainForever() {
+        model.throwOnCall = new NoClassDefFoundError("com/example/MissingFromThePluginJar");
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = queue(push(""), 1, "a").get(0);
+        scheduler.resumeUnfinished();
+
+        Await.until("the run ends", TIMEOUT, () -> run(id).status().isTerminal());
+        Await.until("the run is let go", TIMEOUT, () -> scheduler.busyWorkers() == 0);
+
+        assertThat(run(id).status()).isEqualTo(RunStatus.FAILED);
+        assertThat(run(id).statusMessage()).startsWith("internal error in the daemon (error id ");
+        assertThat(model.issued.get()).as("driven once, not picked again").isEqualTo(1);
     }
 
     @Test
