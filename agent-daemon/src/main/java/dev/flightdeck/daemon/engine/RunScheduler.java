@@ -552,7 +552,16 @@ public final class RunScheduler implements AutoCloseable {
         Holder idle = new Holder(null);
         List<HeldWrite<?>> writes = new ArrayList<>();
         synchronized (this) {
-            if (holders.remove(runId, me) && me.isWorker()) {
+            if (!holders.remove(runId, me)) {
+                // Not (or no longer) the holder: whoever holds the run applies what waits for it.
+                // Taking it here would make two holders, i.e. two writers of one run.
+                if (late != null) {
+                    LOG.warn("run {}: a late cancel came to a worker that no longer held the run; not applied", runId);
+                }
+                notifyAll();
+                return;
+            }
+            if (me.isWorker()) {
                 busy--;
                 busyByTenant.computeIfPresent(me.tenant, (t, n) -> n <= 1 ? null : n - 1);
             }
