@@ -223,6 +223,11 @@ public final class DaemonAssembly implements AutoCloseable {
         return domain().approvals();
     }
 
+    /** The daemon's database (benchmarks observe its commits). */
+    public Database database() {
+        return domain().database();
+    }
+
     public DaemonSettings settings() {
         return settings;
     }

@@ -30,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 /**
  * The daemon's embedded H2 file database: a connection pool over {@code <db-dir>/flightdeck},
@@ -114,6 +115,12 @@ public final class Database implements AutoCloseable {
     private final MVStore h2Store;
     /** Checkpoints when no writer does (an idle daemon still gets its last commits into H2's file). */
     private final ScheduledExecutorService checkpointer;
+    /**
+     * Told how long each write transaction took, from {@link #inTransaction} being called until its
+     * commit returned (waiting for the write lock and its group included); null, the default,
+     * measures nothing. For the benchmarks' commit latency through the whole engine.
+     */
+    private volatile LongConsumer commitLatencyObserver;
 
     private Database(HikariDataSource pool, WriteJournal journal, long lastTxid, MVStore h2Store) {
         this.pool = pool;
@@ -311,6 +318,8 @@ public final class Database implements AutoCloseable {
         if (writeLock.isHeldByCurrentThread()) {
             throw new IllegalStateException("nested write transaction: it would commit apart from its caller");
         }
+        LongConsumer observer = commitLatencyObserver;
+        long start = observer == null ? 0 : System.nanoTime();
         PendingWrite<T> mine = new PendingWrite<>(work);
         pending.add(mine);
         writeLock.lock();
@@ -324,7 +333,18 @@ public final class Database implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
+        if (observer != null) {
+            observer.accept(System.nanoTime() - start);
+        }
         return mine.outcome();
+    }
+
+    /**
+     * Tells {@code observer} (null: nobody) the latency in nanoseconds of every write transaction
+     * from now on, on the committing thread, so it must be quick. Benchmarks use it.
+     */
+    public void observeCommitLatency(LongConsumer observer) {
+        this.commitLatencyObserver = observer;
     }
 
     /** Write transactions queued for the next group commit (for tests). */
