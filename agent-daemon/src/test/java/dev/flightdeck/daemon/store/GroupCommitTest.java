@@ -129,6 +129,29 @@ class GroupCommitTest {
         }
     }
 
+    @Test
+    void aWriteAloneInItsGroupThatFailsAfterWritingLeavesNothingAndTheNextWriteCommits() throws Exception {
+        Path older = createTableKeepingACopy("CREATE TABLE items(id BIGINT PRIMARY KEY)");
+        try (Database db = Database.open(dir)) {
+            long before = appliedTxid(db);
+            assertThatThrownBy(() -> db.inTransaction(c -> {
+                insert(c, 1);
+                insert(c, 2);
+                throw new IllegalStateException("the work gave up after writing");
+            })).isInstanceOf(IllegalStateException.class).hasMessage("the work gave up after writing");
+            assertThat(ids(db, "items")).as("rows of the failed write").isEmpty();
+            assertThat(appliedTxid(db)).as("journal transactions of a failed write").isEqualTo(before);
+
+            db.inTransaction(c -> insert(c, 3));
+            assertThat(ids(db, "items")).containsExactly(3L);
+        }
+        // Replay brings back the write that committed and nothing of the one that failed.
+        Files.copy(older, dir.resolve("flightdeck.mv.db"), StandardCopyOption.REPLACE_EXISTING);
+        try (Database db = Database.open(dir)) {
+            assertThat(ids(db, "items")).containsExactly(3L);
+        }
+    }
+
     /**
      * A journal record over the size the reader accepts would be taken for a torn tail at replay
      * and cut off with everything after it. So a group stops growing before that size (the rest
