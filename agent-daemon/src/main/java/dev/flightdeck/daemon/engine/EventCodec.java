@@ -1,5 +1,6 @@
 package dev.flightdeck.daemon.engine;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flightdeck.daemon.run.RunEventRecord;
 
+import java.io.IOException;
+import java.io.StringWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,14 +33,36 @@ public final class EventCodec {
     }
 
     public String canonicalJson(String runId, long sequence, int step, Instant occurredAt, EventPayload payload) {
-        ObjectNode node = json.createObjectNode();
-        node.put("run_id", runId);
-        node.put("sequence", sequence);
-        node.put("step", step);
-        node.put("occurred_at", occurredAt.toString());
-        node.put("type", payload.type());
-        node.set("payload", json.valueToTree(payload));
-        return write(sorted(node));
+        return encode(runId, sequence, step, occurredAt, payload).canonicalJson();
+    }
+
+    /** An event's two texts: its payload's JSON and the canonical JSON its hash covers. */
+    public record Encoded(String payloadJson, String canonicalJson) {
+    }
+
+    /**
+     * Both texts of an event, with the payload turned into JSON once: the canonical JSON embeds
+     * the payload's sorted JSON as is, between the other fields in key order (occurred_at, payload,
+     * run_id, sequence, step, type). Every event the engine commits goes through here, so this
+     * halves the JSON work per event against building the two texts apart.
+     */
+    public Encoded encode(String runId, long sequence, int step, Instant occurredAt, EventPayload payload) {
+        String payloadJson = payloadJson(payload);
+        StringWriter out = new StringWriter(payloadJson.length() + 160);
+        try (JsonGenerator g = json.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("occurred_at", occurredAt.toString());
+            g.writeFieldName("payload");
+            g.writeRawValue(payloadJson);
+            g.writeStringField("run_id", runId);
+            g.writeNumberField("sequence", sequence);
+            g.writeNumberField("step", step);
+            g.writeStringField("type", payload.type());
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write event JSON", e);
+        }
+        return new Encoded(payloadJson, out.toString());
     }
 
     /** The typed payload of a stored event. */

@@ -132,10 +132,10 @@ public final class EventLog {
             // Millisecond precision: the stored timestamp and the hashed text must say the same instant.
             Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
             long sequence = run.lastSequence() + 1;
-            String canonical = codec.canonicalJson(run.runId(), sequence, step, at, payload);
-            String hash = HashChain.hashOf(run.lastHash(), canonical);
+            EventCodec.Encoded texts = codec.encode(run.runId(), sequence, step, at, payload);
+            String hash = HashChain.hashOf(run.lastHash(), texts.canonicalJson());
             RunEventRecord event = new RunEventRecord(run.runId(), sequence, step, at, payload.type(),
-                    codec.payloadJson(payload), canonical, run.lastHash(), hash);
+                    texts.payloadJson(), texts.canonicalJson(), run.lastHash(), hash);
             RunRecord updated = RunProjection.apply(run, step, payload, at).withLastEvent(sequence, hash);
             List<ApprovalWrite> writes = new ArrayList<>();
             if (approvalWrite != null) {

@@ -3,6 +3,10 @@ package dev.flightdeck.daemon.engine;
 import dev.flightdeck.daemon.model.ChatMessage;
 import dev.flightdeck.daemon.model.ToolCall;
 import dev.flightdeck.daemon.run.RunEventRecord;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -21,6 +25,30 @@ class EventCodecTest {
 
         assertThat(canonical).isEqualTo("{\"occurred_at\":\"2026-11-21T12:00:00.120Z\",\"payload\":{\"reason\":\"why\","
                 + "\"requested_by\":\"ann\"},\"run_id\":\"run-1\",\"sequence\":3,\"step\":0,\"type\":\"cancel_requested\"}");
+    }
+
+    @Test
+    void theCanonicalJsonOfANestedPayloadIsTheWholeEventSortedAtEveryDepthAndEmbedsThePayloadJson() throws Exception {
+        var payload = new EventPayload.ModelRequested("scripted", "m",
+                List.of(ChatMessage.system("s \"quoted\" \u00e9\ud83d\ude00"),
+                        ChatMessage.assistant("", List.of(new ToolCall("c1", "t", "{\"b\":1,\"a\":[2,{\"z\":0,\"y\":1}]}")))),
+                2, List.of("t", "u"));
+        Instant at = Instant.parse("2026-11-21T12:00:00.120Z");
+        ObjectMapper mapper = JsonMapper.builder().propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
+        ObjectNode whole = mapper.createObjectNode();
+        whole.put("type", payload.type());
+        whole.put("step", 1);
+        whole.put("sequence", 7L);
+        whole.put("run_id", "run-\"1\"");
+        whole.set("payload", mapper.valueToTree(payload));
+        whole.put("occurred_at", at.toString());
+
+        EventCodec.Encoded texts = codec.encode("run-\"1\"", 7, 1, at, payload);
+
+        assertThat(texts.canonicalJson()).isEqualTo(mapper.writeValueAsString(EventCodec.sorted(whole)))
+                .contains("\"payload\":" + texts.payloadJson() + ",");
+        assertThat(texts.payloadJson()).isEqualTo(codec.payloadJson(payload));
+        assertThat(codec.canonicalJson("run-\"1\"", 7, 1, at, payload)).isEqualTo(texts.canonicalJson());
     }
 
     @Test
