@@ -3,6 +3,9 @@ package dev.flightdeck.daemon.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationState;
 import org.h2.engine.SessionLocal;
 import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.MVStore;
@@ -23,6 +26,8 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -181,8 +186,9 @@ public final class Database implements AutoCloseable {
                 replayed = missing.size();
                 applied = replay(pool, opened.journal(), missing, applied, dbDir);
             }
-            int migrated = Flyway.configure().dataSource(pool).locations("classpath:db/migration").load()
-                    .migrate().migrationsExecuted;
+            Flyway flyway = Flyway.configure().dataSource(pool).locations("classpath:db/migration").load();
+            refuseNewerSchema(flyway, dbDir);
+            int migrated = flyway.migrate().migrationsExecuted;
             if (migrated > 0) {
                 // Migrations are not journaled: a clean SHUTDOWN writes them out before anything
                 // depends on them.
@@ -211,6 +217,26 @@ public final class Database implements AutoCloseable {
             }
             throw new StoreException("cannot open or migrate the database in " + dbDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Refuses a database a newer daemon migrated past the migrations this one has. Flyway would
+     * go on (it ignores "future" migrations by default), and this daemon would then read and
+     * write a schema it does not know: e.g. since V6 a long event text is in a column a V5
+     * daemon never reads. Nothing is changed before this check.
+     */
+    private static void refuseNewerSchema(Flyway flyway, Path dbDir) {
+        MigrationInfoService info = flyway.info();
+        boolean future = Arrays.stream(info.applied()).anyMatch(m -> m.getState() == MigrationState.FUTURE_SUCCESS
+                || m.getState() == MigrationState.FUTURE_FAILED);
+        if (!future) {
+            return;
+        }
+        String known = Arrays.stream(info.all()).filter(m -> m.getState().isResolved() && m.getVersion() != null)
+                .map(MigrationInfo::getVersion).max(Comparator.naturalOrder()).map(Object::toString).orElse("none");
+        throw new StoreException("the database in " + dbDir + " has schema version " + info.current().getVersion()
+                + ", written by a newer flightdeck daemon; this one knows schema versions up to " + known
+                + ". Start the newer version on it (a data directory cannot go back to an older daemon)");
     }
 
     /**

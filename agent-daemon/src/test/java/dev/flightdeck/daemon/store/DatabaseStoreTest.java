@@ -8,6 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -112,6 +116,38 @@ class DatabaseStoreTest {
             assertThat(bundles.findByPrefix("alpha", "11111111")).hasSize(1);
             assertThat(bundles.listVersions("alpha", 0, 10)).extracting(StoredBundle::versionId)
                     .containsExactly("2".repeat(64), "1".repeat(64));
+        }
+    }
+
+    @Test
+    void aDatabaseANewerDaemonMigratedIsRefusedWithItsSchemaVersionAndLeftAsItWas() throws Exception {
+        Database.open(dir).close();
+        try (Connection c = DriverManager.getConnection(Database.jdbcUrl(dir), "sa", "");
+             PreparedStatement ps = c.prepareStatement("INSERT INTO \"flyway_schema_history\" (\"installed_rank\", \"version\","
+                     + " \"description\", \"type\", \"script\", \"checksum\", \"installed_by\", \"execution_time\","
+                     + " \"success\") VALUES (99, '99', 'from the future', 'SQL', 'V99__from_the_future.sql', 1, 'sa', 1, TRUE)")) {
+            ps.executeUpdate();
+        }
+        List<String> history = schemaHistory();
+
+        assertThatThrownBy(() -> Database.open(dir)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("has schema version 99, written by a newer flightdeck daemon")
+                .hasMessageMatching("(?s).*knows schema versions up to \\d+\\. Start the newer version on it.*");
+
+        assertThat(schemaHistory()).as("schema history: nothing migrated, nothing removed").isEqualTo(history)
+                .contains("99");
+    }
+
+    private List<String> schemaHistory() throws Exception {
+        try (Connection c = DriverManager.getConnection(Database.jdbcUrl(dir), "sa", "");
+             PreparedStatement ps = c.prepareStatement("SELECT \"version\" FROM \"flyway_schema_history\""
+                     + " ORDER BY \"installed_rank\"");
+             ResultSet rs = ps.executeQuery()) {
+            List<String> versions = new java.util.ArrayList<>();
+            while (rs.next()) {
+                versions.add(rs.getString(1));
+            }
+            return versions;
         }
     }
 }
