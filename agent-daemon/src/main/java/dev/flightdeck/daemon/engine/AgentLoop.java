@@ -140,7 +140,8 @@ public final class AgentLoop {
             if (run.status().isTerminal()) {
                 return Outcome.FINISHED;
             }
-            kept = restore(run, events.readAll(runId), bundles.get(run.bundleName(), run.bundleVersion()).spec());
+            BundleSpec spec = bundles.get(run.bundleName(), run.bundleVersion()).spec();
+            kept = restore(Map.of(runId, run), Map.of(runId, spec), true).get(runId);
         }
         Drive d = new Drive(kept.run(), kept.progress(), kept.spec(), control);
         Outcome outcome = d.loop();
@@ -160,34 +161,56 @@ public final class AgentLoop {
      * whose state cannot be rebuilt here (their drive reads them again and reports why), are left out.
      */
     Map<String, Kept> restore(Collection<String> runIds) {
-        Map<String, List<RunEventRecord>> history = events.readAll(runIds);
+        Map<String, RunRecord> live = new HashMap<>();
         Map<String, BundleSpec> specs = new HashMap<>();
-        Map<String, Kept> kept = new HashMap<>();
+        Map<String, BundleSpec> specOfVersion = new HashMap<>();
         for (RunRecord run : runs.findAll(runIds)) {
             if (run.status().isTerminal()) {
                 continue;
             }
             try {
-                String version = run.bundleName() + "@" + run.bundleVersion();
-                BundleSpec spec = specs.get(version);
-                if (spec == null) {
-                    spec = bundles.get(run.bundleName(), run.bundleVersion()).spec();
-                    specs.put(version, spec);
-                }
-                kept.put(run.runId(), restore(run, history.getOrDefault(run.runId(), List.of()), spec));
+                BundleSpec spec = specOfVersion.computeIfAbsent(run.bundleName() + "@" + run.bundleVersion(),
+                        v -> bundles.get(run.bundleName(), run.bundleVersion()).spec());
+                live.put(run.runId(), run);
+                specs.put(run.runId(), spec);
             } catch (RuntimeException e) {
                 LOG.debug("run {} is restored by its worker instead: {}", run.runId(), e.toString());
             }
         }
-        return kept;
+        return restore(live, specs, false);
     }
 
-    private Kept restore(RunRecord run, List<RunEventRecord> history, BundleSpec spec) {
-        RunProgress progress = new RunProgress();
-        for (RunEventRecord e : history) {
-            progress.apply(codec.payloadOf(e));
-        }
-        return new Kept(run, progress, spec);
+    /**
+     * Rebuilds the progress of each run in {@code live} from its events, streamed one at a time
+     * (a run's state holds what its events say, not the events). A run whose events cannot be read
+     * fails the call when {@code strict}, else is left out (its worker reads it again and reports why).
+     */
+    private Map<String, Kept> restore(Map<String, RunRecord> live, Map<String, BundleSpec> specs, boolean strict) {
+        Map<String, RunProgress> progress = new HashMap<>();
+        Map<String, RuntimeException> unreadable = new HashMap<>();
+        events.forEachPayload(live.keySet(), e -> {
+            if (unreadable.containsKey(e.runId())) {
+                return;
+            }
+            try {
+                progress.computeIfAbsent(e.runId(), k -> new RunProgress())
+                        .apply(codec.payloadOf(e.runId(), e.sequence(), e.type(), e.payloadJson()));
+            } catch (RuntimeException ex) {
+                unreadable.put(e.runId(), ex);
+            }
+        });
+        Map<String, Kept> kept = new HashMap<>();
+        live.forEach((runId, run) -> {
+            RuntimeException problem = unreadable.get(runId);
+            if (problem != null && strict) {
+                throw problem;
+            } else if (problem != null) {
+                LOG.debug("run {} is restored by its worker instead: {}", runId, problem.toString());
+                return;
+            }
+            kept.put(runId, new Kept(run, progress.getOrDefault(runId, new RunProgress()), specs.get(runId)));
+        });
+        return kept;
     }
 
     /** Cancels a run no worker is executing (queued, or waiting for approval). */

@@ -79,11 +79,16 @@ public final class EventCodec {
 
     /** The typed payload of a stored event. */
     public EventPayload payloadOf(RunEventRecord event) {
+        return payloadOf(event.runId(), event.sequence(), event.type(), event.payloadJson());
+    }
+
+    /** The typed payload of event {@code sequence} of {@code runId}, from its type and payload JSON. */
+    public EventPayload payloadOf(String runId, long sequence, String type, String payloadJson) {
         try {
-            return json.readValue(event.payloadJson(), EventPayload.classOf(event.type()));
+            return json.readValue(payloadJson, EventPayload.classOf(type));
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("event " + event.runId() + "#" + event.sequence()
-                    + " has an unreadable payload: " + e.getOriginalMessage(), e);
+            throw new IllegalStateException("event " + runId + "#" + sequence + " has an unreadable payload: "
+                    + e.getOriginalMessage(), e);
         }
     }
 }

@@ -12,9 +12,8 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /** The append-only run event log. */
@@ -138,29 +137,34 @@ public final class RunEventRepository {
         return inline != null ? inline : rs.getString(index + 1);
     }
 
+    /** What rebuilding a run's state needs of one stored event. */
+    public record StoredPayload(String runId, long sequence, String type, String payloadJson) {
+    }
+
     /**
-     * Every event of each of these runs, in order, in one query: the scheduler rebuilds the state of
-     * runs picked up together (e.g. a thousand resumed after a restart) without a query per run.
+     * Hands {@code each} the payload of every event of these runs, in order within each run, one
+     * row at a time, from one query: the scheduler rebuilds the states of runs picked up together
+     * (e.g. a thousand resumed after a restart) without a query per run, without holding all their
+     * events at once, and without reading their canonical JSON, which rebuilding does not need.
      */
-    public Map<String, List<RunEventRecord>> readAll(Collection<String> runIds) {
+    public void forEachPayload(Collection<String> runIds, Consumer<StoredPayload> each) {
         if (runIds.isEmpty()) {
-            return Map.of();
+            return;
         }
-        return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + EVENT_COLUMNS + " FROM run_events WHERE run_id IN ("
-                    + runIds.stream().map(x -> "?").collect(Collectors.joining(",")) + ") ORDER BY run_id, sequence")) {
+        db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT run_id, sequence, type, payload_json, payload_lob"
+                    + " FROM run_events WHERE run_id IN (" + runIds.stream().map(x -> "?").collect(Collectors.joining(","))
+                    + ") ORDER BY run_id, sequence")) {
                 int i = 1;
                 for (String id : runIds) {
                     ps.setString(i++, id);
                 }
-                Map<String, List<RunEventRecord>> byRun = new HashMap<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        RunEventRecord e = event(rs);
-                        byRun.computeIfAbsent(e.runId(), k -> new ArrayList<>()).add(e);
+                        each.accept(new StoredPayload(rs.getString(1), rs.getLong(2), rs.getString(3), either(rs, 4)));
                     }
                 }
-                return byRun;
+                return null;
             }
         });
     }

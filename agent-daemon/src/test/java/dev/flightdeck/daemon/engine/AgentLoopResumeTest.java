@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The loop continues a run from whatever its committed events say, as after a crash: each test
@@ -107,6 +108,32 @@ class AgentLoopResumeTest {
                 "tool_calls", Usage.ZERO, 1, List.of())).run();
         run = log.append(run, 1, new EventPayload.ToolCallProposed(CALL, ToolPolicy.ALLOW, "allow")).run();
         return log.append(run, 1, new EventPayload.ToolCallStarted(CALL, "run-1/call_1_1", 1)).run();
+    }
+
+    @Test
+    void runsPickedUpTogetherAreRebuiltEachFromItsOwnEventsAndOneWithAnUnreadableEventFailsAlone() {
+        RunRecord first = crashedWhileTheToolRan(newRun(true));
+        RunRecord second = RunRecord.queued("run-2", "resume", first.bundleVersion(), "default", "go", "", Instant.now());
+        runs.insert(second);
+        second = log.append(second, 0, new EventPayload.RunStarted("resume", second.bundleVersion(), "default", "go")).run();
+        log.append(second, 1, new EventPayload.ModelRequested("scripted", "m",
+                List.of(ChatMessage.system("p"), ChatMessage.user("go")), 2, List.of("lookup_order")));
+        db.inTransaction(c -> {
+            try (var ps = c.prepareStatement("UPDATE run_events SET payload_json = ? WHERE run_id = ? AND sequence = ?")) {
+                ps.setString(1, "{\"provider\": ");
+                ps.setString(2, "run-2");
+                ps.setLong(3, 2);
+                return ps.executeUpdate();
+            }
+        });
+
+        var kept = loop.restore(List.of("run-1", "run-2"));
+
+        assertThat(kept).containsOnlyKeys("run-1");
+        assertThat(kept.get("run-1").run().lastSequence()).isEqualTo(first.lastSequence());
+        assertThatThrownBy(() -> InlineDrive.drive(loop, "run-2")).hasMessageContaining("event run-2#2 has an unreadable payload");
+        assertThat(InlineDrive.drive(loop, "run-1")).isEqualTo(AgentLoop.Outcome.FINISHED);
+        assertThat(runs.find("run-1").orElseThrow().status()).isEqualTo(RunStatus.SUCCEEDED);
     }
 
     private List<String> types() {
