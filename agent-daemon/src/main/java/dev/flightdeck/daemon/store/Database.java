@@ -111,6 +111,17 @@ public final class Database implements AutoCloseable {
      */
     static final int H2_WRITE_DELAY_MS = Integer.MAX_VALUE;
 
+    /**
+     * The size at which H2 splits a B-tree page (H2's default is 16 KB). H2 counts every change to
+     * a page as a copy of the whole page in its unsaved memory, so appending one event to
+     * run_events counted about 35 KB with 16 KB pages and 16.5 KB with 4 KB pages; since
+     * {@link #checkpointDue()} checkpoints at a quarter of H2's auto-commit memory, smaller pages
+     * mean about a third as many checkpoints for the same commits, and about half the write-lock
+     * time spent in them (docs/benchmarks.md, 2026-11-21). Read at every open, so it applies to
+     * existing databases as well. The property is for comparing sizes in benchmarks.
+     */
+    static final int H2_PAGE_SIZE = Integer.getInteger("flightdeck.db.pageSize", 4096);
+
     /** The last transaction in H2's file (as of the last checkpoint); guarded by the write lock. */
     private long checkpointedTxid;
     private long lastCheckpointNanos = System.nanoTime();
@@ -152,11 +163,12 @@ public final class Database implements AutoCloseable {
      * recover half of a transaction.) AUTO_COMPACT_FILL_RATE=0: the background thread's
      * housekeeping would rewrite chunks — a store — at a moment we do not control; this turns
      * that off. DB_CLOSE_ON_EXIT=FALSE because {@link #close()} runs SHUTDOWN itself, after the
-     * daemon has drained, rather than from H2's own shutdown hook racing ours.
+     * daemon has drained, rather than from H2's own shutdown hook racing ours. PAGE_SIZE: see
+     * {@link #H2_PAGE_SIZE}.
      */
     static String jdbcUrl(Path dbDir) {
         return "jdbc:h2:file:" + dbDir.toAbsolutePath().resolve("flightdeck") + ";WRITE_DELAY=" + H2_WRITE_DELAY_MS
-                + ";AUTO_COMPACT_FILL_RATE=0;DB_CLOSE_ON_EXIT=FALSE";
+                + ";AUTO_COMPACT_FILL_RATE=0;DB_CLOSE_ON_EXIT=FALSE;PAGE_SIZE=" + H2_PAGE_SIZE;
     }
 
     /**
