@@ -223,6 +223,11 @@ public final class DaemonAssembly implements AutoCloseable {
         return domain().approvals();
     }
 
+    /** Who holds which run, and the API writes waiting for one (tests hold a run through it). */
+    public RunScheduler scheduler() {
+        return domain().scheduler();
+    }
+
     public DaemonSettings settings() {
         return settings;
     }
