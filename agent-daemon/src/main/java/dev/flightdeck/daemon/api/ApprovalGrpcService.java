@@ -78,9 +78,9 @@ public final class ApprovalGrpcService extends ApprovalServiceGrpc.ApprovalServi
 
     @Override
     public void decideApproval(DecideApprovalRequest request, StreamObserver<Approval> observer) {
-        unary.answerLater(observer, () -> approvals.decide(new DecideApprovalCommand(
+        unary.answerLater(observer, caller -> approvals.decide(new DecideApprovalCommand(
                 request.getApprovalId(), ProtoConverter.decision(request.getDecision()),
                 request.getEditedArgumentsJson(), request.getManualResultJson(), request.getReason(),
-                request.getReviewer(), request.getRequestId())).thenApply(convert::approval));
+                request.getReviewer(), request.getRequestId()), caller).thenApply(convert::approval));
     }
 }

@@ -13,8 +13,9 @@ import dev.flightdeck.proto.v1.QueryCostRequest;
 import dev.flightdeck.proto.v1.QueryCostResponse;
 import dev.flightdeck.proto.v1.TopRunsRequest;
 import dev.flightdeck.proto.v1.TopRunsResponse;
-import io.grpc.Context;
-import io.grpc.Deadline;
+import dev.flightdeck.daemon.engine.CallerWait;
+import dev.flightdeck.daemon.error.CancelledException;
+import dev.flightdeck.daemon.error.UnavailableException;
 import io.grpc.stub.StreamObserver;
 
 import java.time.DateTimeException;
@@ -22,26 +23,33 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** CostService: spend, tokens and latency of model calls, grouped; the most expensive runs. */
 public final class CostGrpcService extends CostServiceGrpc.CostServiceImplBase {
     private final CostReports reports;
-    private final Unary unary;
+    private final Executor executor;
+    private final StatusMapper errors = new StatusMapper();
+    private final Unary unary = new Unary(errors);
 
-    public CostGrpcService(CostReports reports) {
+    /** @param executor runs the queries that waited for the cost index's start-up load (the rpc executor) */
+    public CostGrpcService(CostReports reports, Executor executor) {
         this.reports = reports;
-        this.unary = new Unary(new StatusMapper());
+        this.executor = executor;
     }
 
     @Override
     public void queryCost(QueryCostRequest request, StreamObserver<QueryCostResponse> observer) {
-        unary.answer(observer, () -> {
+        answerOnceLoaded(observer, () -> {
             List<CostDimension> groupBy = new ArrayList<>();
             request.getGroupByList().forEach(d -> groupBy.add(dimension(d)));
             CostReport report = reports.query(instant(request.hasFrom(), request.getFrom(), "from"),
                     instant(request.hasTo(), request.getTo(), "to"), groupBy, filter(request.getFilter()),
-                    request.getLimit(), loadWait());
+                    request.getLimit(), Duration.ZERO);
             QueryCostResponse.Builder b = QueryCostResponse.newBuilder().setTotal(group(report.total()))
                     .setTruncated(report.truncated());
             report.groups().forEach(g -> b.addGroups(group(g)));
@@ -51,10 +59,10 @@ public final class CostGrpcService extends CostServiceGrpc.CostServiceImplBase {
 
     @Override
     public void topRuns(TopRunsRequest request, StreamObserver<TopRunsResponse> observer) {
-        unary.answer(observer, () -> {
+        answerOnceLoaded(observer, () -> {
             List<CostlyRun> runs = reports.topRuns(instant(request.hasFrom(), request.getFrom(), "from"),
                     instant(request.hasTo(), request.getTo(), "to"), filter(request.getFilter()), request.getLimit(),
-                    loadWait());
+                    Duration.ZERO);
             TopRunsResponse.Builder b = TopRunsResponse.newBuilder();
             for (CostlyRun r : runs) {
                 b.addRuns(dev.flightdeck.proto.v1.CostlyRun.newBuilder().setRunId(r.runId()).setTenant(r.tenant())
@@ -67,13 +75,52 @@ public final class CostGrpcService extends CostServiceGrpc.CostServiceImplBase {
     }
 
     /**
-     * How long QueryCost may wait for the cost index's start-up load: until the call's deadline,
-     * so a client gets UNAVAILABLE from us rather than DEADLINE_EXCEEDED from nowhere.
+     * Answers with {@code body}'s result (which asks the cost index with no wait). While the index
+     * is still loading at start, no thread waits for it: {@code body} runs again on the executor
+     * once the load has finished, unless the call's deadline (less {@link Unary#DEADLINE_MARGIN})
+     * or {@link CostReports#DEFAULT_LOAD_WAIT} comes first: then UNAVAILABLE "the cost index is
+     * still loading (N of M calls); try again". One answer whichever comes first. Bad input is
+     * refused at once: {@code body} checks the request before it needs the index.
      */
-    private static Duration loadWait() {
-        Deadline deadline = Context.current().getDeadline();
-        return deadline == null ? CostReports.DEFAULT_LOAD_WAIT
-                : Duration.ofMillis(Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 50));
+    private <T> void answerOnceLoaded(StreamObserver<T> observer, Supplier<T> body) {
+        T result;
+        try {
+            result = body.get();
+        } catch (UnavailableException e) {
+            // Still loading (or the load failed, which the next attempt reports at once).
+            unary.answerLater(observer, caller -> whenLoaded(caller, body));
+            return;
+        } catch (RuntimeException e) {
+            observer.onError(errors.toStatus(e));
+            return;
+        }
+        observer.onNext(result);
+        observer.onCompleted();
+    }
+
+    private <T> CompletableFuture<T> whenLoaded(CallerWait caller, Supplier<T> body) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        reports.loaded().whenComplete((ignored, never) -> {
+            try {
+                executor.execute(() -> {
+                    if (answer.isDone()) {
+                        return; // refused meanwhile: the client has its answer
+                    }
+                    try {
+                        answer.complete(body.get());
+                    } catch (RuntimeException e) {
+                        answer.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                answer.completeExceptionally(new UnavailableException("the daemon is too busy or stopping; try again"));
+            }
+        });
+        CompletableFuture.delayedExecutor(caller.atMost(CostReports.DEFAULT_LOAD_WAIT).toNanos(), TimeUnit.NANOSECONDS)
+                .execute(() -> answer.completeExceptionally(reports.stillLoading()));
+        caller.onLeave(() -> answer.completeExceptionally(new CancelledException(
+                "the call was cancelled, or its deadline passed, while the cost index was loading")));
+        return answer;
     }
 
     /** The domain dimension, or null for UNSPECIFIED (and unknown numbers), which the domain rejects by position. */

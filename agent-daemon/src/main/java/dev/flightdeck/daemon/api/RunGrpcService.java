@@ -136,8 +136,8 @@ public final class RunGrpcService extends RunServiceGrpc.RunServiceImplBase {
 
     @Override
     public void cancelRun(CancelRunRequest request, StreamObserver<Run> observer) {
-        unary.answerLater(observer, () -> runs.cancel(request.getRunId(), request.getReason(),
-                request.getRequestedBy()).thenApply(convert::run));
+        unary.answerLater(observer, caller -> runs.cancel(request.getRunId(), request.getReason(),
+                request.getRequestedBy(), caller).thenApply(convert::run));
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.flightdeck.daemon.api;
 import dev.flightdeck.daemon.bundle.BundleProblem;
 import dev.flightdeck.daemon.bundle.InvalidBundleException;
 import dev.flightdeck.daemon.error.AlreadyExistsException;
+import dev.flightdeck.daemon.error.CancelledException;
 import dev.flightdeck.daemon.error.FailedPreconditionException;
 import dev.flightdeck.daemon.error.InvalidArgumentException;
 import dev.flightdeck.daemon.error.NotFoundException;
@@ -40,6 +41,7 @@ final class StatusMapper {
                 : t instanceof OutOfRangeException ? Status.OUT_OF_RANGE
                 : t instanceof ResourceExhaustedException ? Status.RESOURCE_EXHAUSTED
                 : t instanceof UnavailableException ? Status.UNAVAILABLE
+                : t instanceof CancelledException ? Status.CANCELLED
                 : null;
         if (code != null) {
             return code.withDescription(t.getMessage()).asRuntimeException();

@@ -124,7 +124,7 @@ public final class DaemonAssembly implements AutoCloseable {
         domainServices.add(new BundleGrpcService(d.bundles(), d.codec()));
         domainServices.add(new ApprovalGrpcService(d.approvals(), d.codec(), rpcExecutor));
         domainServices.add(new DaemonInfoGrpcService(facts));
-        domainServices.add(new CostGrpcService(d.costs()));
+        domainServices.add(new CostGrpcService(d.costs(), rpcExecutor));
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
         d.scheduler().resumeUnfinished();
         if (!d.retention().configuredMaxAge().isZero()) {
@@ -161,7 +161,7 @@ public final class DaemonAssembly implements AutoCloseable {
             // Filled from model_calls in the background (cost queries wait for it); appended to by
             // the event log after each commit from now on, so no committed call is missed.
             CostIndex costIndex = new CostIndex();
-            housekeeping.execute(() -> costIndex.load(costRows::forEachCall));
+            housekeeping.execute(() -> costIndex.load(callsToLoad(costRows), costRows::forEachCall));
             EventLog log = new EventLog(eventRows, approvalRows, codec, feed, clock, costIndex);
             DaemonConfig config = settings.config();
             AgentLoop loop = new AgentLoop(runRows, eventRows, codec, log, bundles, providers, new ToolExecutor(tools),
@@ -178,6 +178,16 @@ public final class DaemonAssembly implements AutoCloseable {
         } catch (RuntimeException e) {
             database.close();
             throw e;
+        }
+    }
+
+    /** The calls the cost index's load will read, for its progress ("N of M calls"); -1 if they cannot be counted. */
+    private static long callsToLoad(CostRepository costRows) {
+        try {
+            return costRows.countCalls();
+        } catch (RuntimeException e) {
+            LOG.warn("cannot count the model calls before loading the cost index: {}", e.toString());
+            return -1; // the load itself reports what is wrong
         }
     }
 
@@ -226,6 +236,11 @@ public final class DaemonAssembly implements AutoCloseable {
     /** The daemon's database (benchmarks observe its commits). */
     public Database database() {
         return domain().database();
+    }
+
+    /** Who holds which run, and the API writes waiting for one (tests hold a run through it). */
+    public RunScheduler scheduler() {
+        return domain().scheduler();
     }
 
     public DaemonSettings settings() {

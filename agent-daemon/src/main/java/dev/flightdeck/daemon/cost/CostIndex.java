@@ -19,8 +19,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -66,7 +68,10 @@ public final class CostIndex {
     }
 
     private final ReentrantLock writer = new ReentrantLock();
-    private final CountDownLatch loaded = new CountDownLatch(1);
+    /** Completes once the start-up load has finished, whether it succeeded or failed. */
+    private final CompletableFuture<Void> loaded = new CompletableFuture<>();
+    /** Calls the start-up load expects to read (the rows counted before it began); -1: unknown. */
+    private volatile long expectedCalls = -1;
     private volatile String loadFailure;
     private volatile View view = new View(new Chunk[0], 0, new BitSet(), Dict.EMPTY_VIEW, Dict.EMPTY_VIEW,
             Dict.EMPTY_VIEW, false, 0, new String[0]);
@@ -102,6 +107,15 @@ public final class CostIndex {
      * every query, which then gets UNAVAILABLE.
      */
     public void load(CallSource source) {
+        load(-1, source);
+    }
+
+    /**
+     * As {@link #load(CallSource)}, knowing that about {@code expected} calls are to be read, so a
+     * query that cannot wait for the load says how far it got ("N of M calls").
+     */
+    public void load(long expected, CallSource source) {
+        expectedCalls = expected;
         long t0 = System.nanoTime();
         try {
             source.forEachCall(call -> {
@@ -120,7 +134,7 @@ public final class CostIndex {
             } finally {
                 writer.unlock();
             }
-            loaded.countDown();
+            loaded.complete(null);
             if (e instanceof Error error) {
                 throw error;
             }
@@ -140,7 +154,7 @@ public final class CostIndex {
         } finally {
             writer.unlock();
         }
-        loaded.countDown();
+        loaded.complete(null);
         LOG.info("cost index loaded {} model call(s) in {} ms (about {} MB of columns)", fromLoad,
                 (System.nanoTime() - t0) / 1_000_000, (long) chunks.length * CHUNK_ROWS * BYTES_PER_CALL >> 20);
     }
@@ -213,15 +227,31 @@ public final class CostIndex {
         return new Pass(await(maxWait), new CostQuery(from, to, List.of(), filter, 1)).spendByRun();
     }
 
+    /**
+     * Completes once the start-up load has finished (successfully or not), on the thread that
+     * finished it; then a query with no wait answers, or reports the load's failure.
+     */
+    public CompletableFuture<Void> loaded() {
+        return loaded.copy();
+    }
+
+    /** The refusal of a query that cannot wait for the start-up load any longer, saying how far it got. */
+    public UnavailableException stillLoading() {
+        long expected = expectedCalls;
+        return new UnavailableException("the cost index is still loading (" + loadedSoFar
+                + (expected >= 0 ? " of " + Math.max(expected, loadedSoFar) : " so far") + " calls); try again");
+    }
+
     private View await(Duration maxWait) {
         try {
-            if (!loaded.await(Math.max(0, maxWait.toMillis()), TimeUnit.MILLISECONDS)) {
-                throw new UnavailableException("cost data is still loading (" + loadedSoFar
-                        + " model calls so far); try again in a moment");
-            }
+            loaded.get(Math.max(0, maxWait.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw stillLoading();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new UnavailableException("interrupted while cost data was loading");
+            throw new UnavailableException("interrupted while the cost index was loading");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // never: the load completes it normally, failed or not
         }
         if (loadFailure != null) {
             throw new UnavailableException("cost data could not be loaded at start (" + loadFailure

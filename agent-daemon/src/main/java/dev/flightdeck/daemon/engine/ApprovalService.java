@@ -71,11 +71,12 @@ public final class ApprovalService {
 
     /**
      * Decides an approval and re-schedules its run. Bad input fails here; the decision itself is
-     * applied once no worker holds the run, without a thread waiting for that.
+     * applied once no worker holds the run, without a thread waiting for that, unless
+     * {@code caller} stops waiting first ({@link RunScheduler#whenHeld}: then it is never applied).
      *
      * @return completes with the approval as decided (or the refusal) once the decision is applied
      */
-    public CompletableFuture<ApprovalRecord> decide(DecideApprovalCommand cmd) {
+    public CompletableFuture<ApprovalRecord> decide(DecideApprovalCommand cmd, CallerWait caller) {
         ApprovalRecord approval = get(cmd.approvalId());
         validate(cmd, approval);
         return scheduler.whenHeld(approval.runId(), () -> {
@@ -98,7 +99,7 @@ public final class ApprovalService {
                     cmd.editedArgumentsJson(), cmd.reviewer(), cmd.reason(), cmd.manualResultJson(), cmd.requestId()),
                     write);
             return null;
-        }).thenApply(repeat -> {
+        }, caller).thenApply(repeat -> {
             if (repeat != null) {
                 return repeat.redacted(redactor); // nothing changed, nothing to schedule
             }

@@ -8,6 +8,7 @@ import dev.flightdeck.daemon.cost.CostReport;
 import dev.flightdeck.daemon.cost.CostlyRun;
 import dev.flightdeck.daemon.cost.RunSpend;
 import dev.flightdeck.daemon.error.InvalidArgumentException;
+import dev.flightdeck.daemon.error.UnavailableException;
 import dev.flightdeck.daemon.store.CostRepository;
 
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Cost queries (flightdeck.v1.CostService), validated before they run: a wrong request gets an
@@ -36,7 +38,7 @@ public final class CostReports {
     private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
-    /** How long a query waits for the cost index's start-up load when its caller set no deadline. */
+    /** Longest a query waits for the cost index's start-up load (less when its caller's deadline is nearer). */
     public static final Duration DEFAULT_LOAD_WAIT = Duration.ofSeconds(30);
 
     private final CostRepository costs;
@@ -45,6 +47,19 @@ public final class CostReports {
     public CostReports(CostRepository costs, CostIndex index) {
         this.costs = costs;
         this.index = index;
+    }
+
+    /**
+     * Completes once the cost index's start-up load has finished (successfully or not), on the
+     * thread that finished it: from then on a query needs no wait.
+     */
+    public CompletableFuture<Void> loaded() {
+        return index.loaded();
+    }
+
+    /** The refusal of a query that cannot wait for the start-up load any longer ("N of M calls"). */
+    public UnavailableException stillLoading() {
+        return index.stillLoading();
     }
 
     /** As {@link #query(Instant, Instant, List, CostFilter, int, Duration)}, waiting {@link #DEFAULT_LOAD_WAIT}. */

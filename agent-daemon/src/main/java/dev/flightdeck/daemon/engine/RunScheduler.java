@@ -1,7 +1,8 @@
 package dev.flightdeck.daemon.engine;
 
+import dev.flightdeck.daemon.error.CancelledException;
 import dev.flightdeck.daemon.error.FailedPreconditionException;
-import dev.flightdeck.daemon.error.NotFoundException;
+import dev.flightdeck.daemon.error.UnavailableException;
 import dev.flightdeck.daemon.model.ModelReply;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.store.RunRepository;
@@ -18,10 +19,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -60,8 +64,9 @@ import java.util.function.ToIntFunction;
  *
  * <p>Writes to a run from the API (a decision, a cancel of a run no worker executes) never wait
  * on a thread for a worker: {@link #whenHeld} applies them at once when nobody holds the run, and
- * otherwise queues them on the run, to be applied by whoever lets go of it; the caller gets a
- * future that completes once the write is applied.
+ * otherwise queues them on the run, to be applied on a write thread once its holder lets go of it;
+ * the caller gets a future that completes once the write is applied, or refused within the
+ * caller's wait (then it is never applied).
  */
 public final class RunScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunScheduler.class);
@@ -71,13 +76,15 @@ public final class RunScheduler implements AutoCloseable {
     private static final int RESTORE_BATCH = 100;
     /** The dispatcher also looks at the queue this often, whatever it was told. */
     private static final Duration TICK = Duration.ofSeconds(1);
-    /** How long a write queued by {@link #whenHeld} waits for a worker to let go of the run. */
+    /** How long a write queued by {@link #whenHeld} waits at most for the run to be let go (less if its caller's deadline is nearer). */
     private static final Duration HOLD_WAIT = Duration.ofSeconds(10);
     /**
      * Worker threads when not given: enough for steps (committing events, running tools) of many
      * runs at once, while runs waiting for their model hold none.
      */
     public static final int DEFAULT_STEP_THREADS = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
+    /** Threads applying queued API writes and answering their callers. */
+    private static final int WRITE_THREADS = 2;
     /** Idle worker threads end after this; an idle daemon holds none. */
     private static final Duration THREAD_KEEP_ALIVE = Duration.ofSeconds(30);
 
@@ -88,6 +95,11 @@ public final class RunScheduler implements AutoCloseable {
     private final Duration holdWait;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService dispatcher;
+    /**
+     * Applies writes queued on runs once their holder lets go, answers their callers, and times
+     * their waits: neither a worker nor another caller's rpc thread does that work.
+     */
+    private final ScheduledThreadPoolExecutor writeThreads;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     /** Orders the turns of equal rank first come, first served. */
     private final AtomicLong turnCount = new AtomicLong();
@@ -212,40 +224,64 @@ public final class RunScheduler implements AutoCloseable {
     }
 
     /**
-     * A write to a run that must not race a worker: applied once, by the caller when nobody holds
-     * the run, else by whoever lets go of it; or, when the run stays held longer than the hold
-     * wait, refused as busy (then never applied).
+     * A write to a run that must not race a worker: applied once, by its caller when nobody holds
+     * the run, else on a write thread once the holder lets go of it; or refused before it is
+     * applied, and then never applied: as busy when the run stays held longer than the hold wait
+     * (or than its caller's deadline allows), or withdrawn when its caller leaves. One flag decides
+     * which comes first, so a caller told "busy" or "cancelled" never has its write applied, and an
+     * applied write is always answered with its result.
      */
-    private static final class HeldWrite<T> {
+    private final class HeldWrite<T> {
+        private final String runId;
         private final Supplier<T> write;
         private final CompletableFuture<T> done = new CompletableFuture<>();
         private final AtomicBoolean claimed = new AtomicBoolean();
+        private volatile Future<?> expiry;
 
-        HeldWrite(Supplier<T> write) {
+        HeldWrite(String runId, Supplier<T> write) {
+            this.runId = runId;
             this.write = write;
         }
 
-        /** Applies the write while the run is held; its caller's future completes with the result. */
-        void apply() {
-            if (claimed.compareAndSet(false, true)) {
-                T result;
-                try {
-                    result = write.get();
-                } catch (RuntimeException | Error e) {
-                    done.completeExceptionally(e);
-                    return;
-                }
-                done.complete(result);
+        /**
+         * Applies the write while the run is held, unless it was refused. Its future completes on
+         * {@code answerOn}: for a queued write, a write thread, so its caller's answer (and what
+         * depends on it) never runs on the thread that holds the run.
+         */
+        void apply(Executor answerOn) {
+            if (!claimed.compareAndSet(false, true)) {
+                return;
+            }
+            Future<?> timer = expiry;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            T result;
+            try {
+                result = write.get();
+            } catch (RuntimeException | Error e) {
+                answerOn.execute(() -> done.completeExceptionally(e));
+                return;
+            }
+            answerOn.execute(() -> done.complete(result));
+        }
+
+        /** Waits for the run at most {@code wait}, then is refused as busy. */
+        void expireAfter(Duration wait) {
+            try {
+                expiry = writeThreads.schedule(() -> refuse(new FailedPreconditionException("run " + runId
+                        + " is busy; try again")), wait.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // Stopping: the drain refuses what still waits.
             }
         }
 
-        /** Refuses the write unless it was applied already; true when refused. */
-        boolean expire(String runId) {
-            if (!claimed.compareAndSet(false, true)) {
-                return false;
+        /** Refuses the write unless it was applied already: it leaves the run's queue, never to be applied. */
+        void refuse(RuntimeException why) {
+            if (claimed.compareAndSet(false, true)) {
+                forget(this);
+                done.completeExceptionally(why);
             }
-            done.completeExceptionally(new FailedPreconditionException("run " + runId + " is busy; try again"));
-            return true;
         }
     }
 
@@ -273,6 +309,11 @@ public final class RunScheduler implements AutoCloseable {
                 new PriorityBlockingQueue<>(), named("run-worker"));
         this.workers.allowCoreThreadTimeOut(true);
         this.dispatcher = Executors.newSingleThreadScheduledExecutor(named("run-dispatcher"));
+        this.writeThreads = new ScheduledThreadPoolExecutor(WRITE_THREADS, named("run-writes"));
+        this.writeThreads.setRemoveOnCancelPolicy(true); // an applied write leaves no timer behind
+        this.writeThreads.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.writeThreads.setKeepAliveTime(THREAD_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
+        this.writeThreads.allowCoreThreadTimeOut(true);
     }
 
     /** A scheduler with {@link #DEFAULT_STEP_THREADS} worker threads at most. */
@@ -456,21 +497,21 @@ public final class RunScheduler implements AutoCloseable {
     }
 
     /**
-     * Asks a run to stop. A run no worker holds (queued, waiting for approval) is cancelled at
-     * once, or right after the API write holding it; a running run stops at its next safe point; a
-     * model call in flight is cancelled (an HTTP exchange is aborted) and the run, handed back to a
-     * worker, ends CANCELLED without its answer. A terminal run is returned unchanged. The future
-     * completes with the run as cancelled, or, for a run a worker holds, at once with the run as
-     * it is.
+     * Asks {@code run} to stop. A run no worker holds (queued, waiting for approval) is cancelled at
+     * once, or right after the API write holding it (within {@code caller}'s wait, as for
+     * {@link #whenHeld}); a running run stops at its next safe point; a model call in flight is
+     * cancelled (an HTTP exchange is aborted) and the run, handed back to a worker, ends CANCELLED
+     * without its answer. A terminal run is returned unchanged. The future completes with the run
+     * as cancelled, or, for a run a worker holds, at once with the run as it is.
      */
-    public CompletableFuture<RunRecord> cancel(String runId, String requestedBy, String reason) {
-        RunRecord run = runs.find(runId).orElseThrow(() -> new NotFoundException("run_id: unknown run \"" + runId + "\""));
+    public CompletableFuture<RunRecord> cancel(RunRecord run, String requestedBy, String reason, CallerWait caller) {
         if (run.status().isTerminal()) {
             return CompletableFuture.completedFuture(run);
         }
+        String runId = run.runId();
         EventPayload.CancelRequested request = new EventPayload.CancelRequested(
                 requestedBy == null || requestedBy.isBlank() ? "unknown" : requestedBy, reason == null ? "" : reason);
-        HeldWrite<RunRecord> write = new HeldWrite<>(() -> cancelNow(runId, request));
+        HeldWrite<RunRecord> write = new HeldWrite<>(runId, () -> cancelNow(runId, request));
         Holder worker = null;
         Holder idle = null;
         synchronized (this) {
@@ -486,8 +527,7 @@ public final class RunScheduler implements AutoCloseable {
             worker.cancelCall(); // outside the lock: the run's continuation may start right here
             return CompletableFuture.completedFuture(run);
         }
-        applyOrExpireLater(runId, idle, write);
-        return write.done;
+        return start(idle, write, caller);
     }
 
     /** Cancels a run held for an API write, unless it ended meanwhile. */
@@ -545,7 +585,7 @@ public final class RunScheduler implements AutoCloseable {
     /**
      * A worker is done with a run: release it, then apply what waited for it while still holding
      * it (a cancel that came after the worker's last safe point, e.g. as the run began to wait for
-     * approval, and the API writes queued meanwhile), then look for more work.
+     * approval, and the API writes queued meanwhile) on a write thread, then look for more work.
      */
     private void letGo(String runId, Holder me) {
         EventPayload.CancelRequested late = draining ? null : me.cancel;
@@ -566,7 +606,7 @@ public final class RunScheduler implements AutoCloseable {
                 busyByTenant.computeIfPresent(me.tenant, (t, n) -> n <= 1 ? null : n - 1);
             }
             if (late != null) {
-                HeldWrite<RunRecord> cancel = new HeldWrite<>(() -> cancelNow(runId, late));
+                HeldWrite<RunRecord> cancel = new HeldWrite<>(runId, () -> cancelNow(runId, late));
                 cancel.done.whenComplete((r, e) -> {
                     if (e != null) {
                         LOG.error("cannot apply the cancel of run {} that came as its worker let go", runId, e);
@@ -580,27 +620,35 @@ public final class RunScheduler implements AutoCloseable {
             }
             notifyAll();
         }
-        applyHeld(runId, idle, writes);
+        applyLater(runId, idle, writes);
+    }
+
+    /** As {@link #whenHeld(String, Supplier, CallerWait)} for a caller with no deadline that never leaves. */
+    public <T> CompletableFuture<T> whenHeld(String runId, Supplier<T> write) {
+        return whenHeld(runId, write, CallerWait.unbounded());
     }
 
     /**
      * Applies {@code write} to {@code runId} once nobody else holds it, the way an idle cancel
      * does, so it may append to a run no worker executes (e.g. a decision for a run waiting for
-     * approval). The calling thread never waits for a worker: when one holds the run, the write is
-     * queued and applied by whoever lets go of the run, or refused with "run ... is busy; try
-     * again" (nothing changed) if that takes longer than the hold wait. Afterwards the dispatcher
-     * looks at the run again (a decided run is RUNNING with no worker: it is picked in turn).
+     * approval). The calling thread never waits for a worker, and never carries out other callers'
+     * writes: when the run is held, the write is queued and applied on a write thread after
+     * whoever holds the run lets go of it, in arrival order. A queued write is refused with "run
+     * ... is busy; try again" if the run stays held longer than the hold wait or than
+     * {@code caller} may wait, and withdrawn if {@code caller} leaves first; either way it is never
+     * applied. Afterwards the dispatcher looks at the run again (a decided run is RUNNING with no
+     * worker: it is picked in turn).
      *
-     * @return completes with the write's result, or its failure, once applied (or refused)
+     * @return completes with the write's result, or its failure, once applied (or refused); for a
+     *         queued write on a write thread, never on the thread that holds the run
      */
-    public <T> CompletableFuture<T> whenHeld(String runId, Supplier<T> write) {
-        HeldWrite<T> w = new HeldWrite<>(write);
+    public <T> CompletableFuture<T> whenHeld(String runId, Supplier<T> write, CallerWait caller) {
+        HeldWrite<T> w = new HeldWrite<>(runId, write);
         Holder idle;
         synchronized (this) {
             idle = holdOrQueue(runId, w);
         }
-        applyOrExpireLater(runId, idle, w);
-        return w.done;
+        return start(idle, w, caller);
     }
 
     /** Holds a free run for {@code w} (returns the holder), else queues {@code w} on it (null). */
@@ -615,22 +663,26 @@ public final class RunScheduler implements AutoCloseable {
         return idle;
     }
 
-    private void applyOrExpireLater(String runId, Holder idle, HeldWrite<?> w) {
+    /**
+     * Applies {@code w} on this (its caller's) thread when it holds the run ({@code idle}), then
+     * lets go; else leaves it queued for at most its caller's wait, withdrawing it if the caller leaves.
+     */
+    private <T> CompletableFuture<T> start(Holder idle, HeldWrite<T> w, CallerWait caller) {
         if (idle != null) {
-            applyHeld(runId, idle, List.of(w));
-            return;
+            w.apply(Runnable::run);
+            letGoOrApplyQueued(w.runId, idle);
+        } else {
+            w.expireAfter(caller.atMost(holdWait));
+            caller.onLeave(() -> w.refuse(new CancelledException("the call was cancelled, or its deadline passed, "
+                    + "while run " + w.runId + " was busy; nothing was changed")));
         }
-        CompletableFuture.delayedExecutor(holdWait.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
-            if (w.expire(runId)) {
-                forget(runId, w);
-            }
-        });
+        return w.done;
     }
 
-    private synchronized void forget(String runId, HeldWrite<?> w) {
-        ArrayDeque<HeldWrite<?>> queue = waitingWrites.get(runId);
+    private synchronized void forget(HeldWrite<?> w) {
+        ArrayDeque<HeldWrite<?>> queue = waitingWrites.get(w.runId);
         if (queue != null && queue.remove(w) && queue.isEmpty()) {
-            waitingWrites.remove(runId);
+            waitingWrites.remove(w.runId);
         }
     }
 
@@ -640,20 +692,56 @@ public final class RunScheduler implements AutoCloseable {
         return queue == null ? List.of() : List.copyOf(queue);
     }
 
-    /** Applies {@code writes} to a run {@code idle} holds, then the writes queued meanwhile, then lets go. */
-    private void applyHeld(String runId, Holder idle, List<HeldWrite<?>> writes) {
-        List<HeldWrite<?>> next = writes;
-        while (!next.isEmpty()) {
-            next.forEach(HeldWrite::apply);
-            synchronized (this) {
-                next = takeWaiting(runId);
-                if (next.isEmpty()) {
-                    holders.remove(runId, idle);
-                    notifyAll();
-                }
+    /**
+     * Lets go of a run {@code idle} holds for API writes, unless writes were queued on it
+     * meanwhile: those are applied next, on a write thread.
+     */
+    private void letGoOrApplyQueued(String runId, Holder idle) {
+        List<HeldWrite<?>> next;
+        synchronized (this) {
+            next = takeWaiting(runId);
+            if (next.isEmpty()) {
+                holders.remove(runId, idle);
+                notifyAll();
             }
         }
-        wake();
+        applyLater(runId, idle, next);
+    }
+
+    /**
+     * Applies {@code writes} to a run {@code idle} holds, on a write thread, answering each
+     * caller on another turn of the write threads; then lets go, or takes the next writes queued
+     * meanwhile in a new turn (so runs with queued writes take turns too). With no writes the run
+     * was let go: the dispatcher looks at it again.
+     */
+    private void applyLater(String runId, Holder idle, List<HeldWrite<?>> writes) {
+        if (writes.isEmpty()) {
+            wake();
+            return;
+        }
+        Runnable turn = () -> {
+            writes.forEach(w -> w.apply(this::answer));
+            letGoOrApplyQueued(runId, idle);
+        };
+        try {
+            writeThreads.execute(turn);
+        } catch (RejectedExecutionException e) {
+            turn.run(); // stopped: no write thread left; the writes still get applied (or refused) once
+        }
+    }
+
+    /** Completes a queued write's future on a write thread, so its caller's answer runs there. */
+    private void answer(Runnable completion) {
+        try {
+            writeThreads.execute(completion);
+        } catch (RejectedExecutionException e) {
+            completion.run(); // stopped: answered here rather than never
+        }
+    }
+
+    /** API writes queued on held runs now (for tests and status). */
+    public synchronized int queuedWrites() {
+        return waitingWrites.values().stream().mapToInt(ArrayDeque::size).sum();
     }
 
     /** Runs in progress now: executing a step or waiting for their model (for tests and status). */
@@ -697,10 +785,22 @@ public final class RunScheduler implements AutoCloseable {
                 workers.awaitTermination(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
             dispatcher.awaitTermination(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            refuseQueuedWrites();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abandon = true;
         }
+    }
+
+    /** Stopping: writes still waiting for their run are refused (never applied) and the write threads end. */
+    private void refuseQueuedWrites() {
+        List<HeldWrite<?>> left;
+        synchronized (this) {
+            left = waitingWrites.values().stream().<HeldWrite<?>>flatMap(ArrayDeque::stream).toList();
+        }
+        left.forEach(w -> w.refuse(new UnavailableException("the daemon is stopping; run " + w.runId
+                + " was busy and nothing was changed")));
+        writeThreads.shutdown();
     }
 
     /** Waits until no run is in progress; false if {@code timeout} passed first. */

@@ -152,9 +152,13 @@ public final class RunService {
         return events.readAfter(runId, afterSequence, limit);
     }
 
-    /** Completes with the run as cancelled, or as it is while a worker takes the cancel to its next safe point. */
-    public CompletableFuture<RunRecord> cancel(String runId, String reason, String requestedBy) {
-        get(runId);
+    /**
+     * Completes with the run as cancelled, or as it is while a worker takes the cancel to its next
+     * safe point; or with the refusal of a cancel that waited for the run longer than {@code caller}
+     * could (nothing changed).
+     */
+    public CompletableFuture<RunRecord> cancel(String runId, String reason, String requestedBy, CallerWait caller) {
+        RunRecord run = get(runId);
         // Both go into the run's hash-chained history: bounded like an approval's reason and reviewer.
         if (reason != null && reason.length() > ApprovalService.MAX_TEXT_CHARS) {
             throw new InvalidArgumentException("reason: must be at most " + ApprovalService.MAX_TEXT_CHARS
@@ -164,7 +168,7 @@ public final class RunService {
             throw new InvalidArgumentException("requested_by: must be at most " + ApprovalService.MAX_NAME_CHARS
                     + " characters, got " + requestedBy.length());
         }
-        return scheduler.cancel(runId, requestedBy, reason);
+        return scheduler.cancel(run, requestedBy, reason, caller);
     }
 
     public RunFeed feed() {

@@ -87,6 +87,16 @@ public final class CostRepository {
         });
     }
 
+    /** Accounting rows stored now (what the cost index's start-up load is about to read). */
+    public long countCalls() {
+        return db.read(c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM model_calls")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
     private static ModelCall call(ResultSet rs) throws SQLException {
         return new ModelCall(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), rs.getString(7), Instant.ofEpochMilli(rs.getLong(8)), rs.getLong(9),

@@ -14,10 +14,21 @@ import dev.flightdeck.client.RunFilter;
 import dev.flightdeck.client.RunState;
 import dev.flightdeck.client.StreamListener;
 import dev.flightdeck.client.Subscription;
+import dev.flightdeck.daemon.testing.Answers;
 import dev.flightdeck.daemon.testing.Await;
+import dev.flightdeck.daemon.engine.RunScheduler;
 import dev.flightdeck.daemon.testing.InProcessDaemon;
+import dev.flightdeck.daemon.testing.RunHold;
 import dev.flightdeck.daemon.testing.TestBundles;
 import dev.flightdeck.daemon.tool.IssueRefund;
+import dev.flightdeck.proto.v1.Approval;
+import dev.flightdeck.proto.v1.ApprovalServiceGrpc;
+import dev.flightdeck.proto.v1.DecideApprovalRequest;
+import io.grpc.Context;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +39,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -378,5 +391,72 @@ class ApprovalServiceTest {
                 .filter(e -> e.type().equals("approval_decided"))).hasSize(1);
         assertThat(client.getRunHistory(cancelled.runId(), 0, 0).stream()
                 .filter(e -> e.type().equals("cancel_requested"))).hasSize(1);
+    }
+
+    /** Nothing was decided or cancelled: the run still waits, its approval is pending, the refund not issued. */
+    private void assertUntouched(ApprovalInfo a) throws IOException {
+        assertThat(client.listApprovals(new ApprovalFilter(ApprovalState.PENDING, a.runId(), ""), 0, "").items())
+                .singleElement().satisfies(p -> assertThat(p.approvalId()).isEqualTo(a.approvalId()));
+        assertThat(client.getRun(a.runId()).state()).isEqualTo(RunState.WAITING_APPROVAL);
+        assertThat(client.getRunHistory(a.runId(), 0, 0)).extracting(RunEventInfo::type)
+                .doesNotContain("approval_decided", "cancel_requested");
+        assertThat(ledger()).isEmpty();
+    }
+
+    @Test
+    void aDecisionKeptFromItsRunUntilNearTheCallersDeadlineIsRefusedAsBusyBeforeItAndNeverApplied() throws IOException {
+        ApprovalInfo a = pausedRefund("");
+
+        try (RunHold ignored = RunHold.of(daemon.assembly().scheduler(), a.runId())) {
+            assertRefused(() -> client.withDeadline(Duration.ofMillis(800))
+                            .decideApproval(DecideApproval.approve(a.approvalId(), "ok", "ann")),
+                    "FAILED_PRECONDITION", "run " + a.runId() + " is busy; try again");
+        }
+
+        assertUntouched(a);
+        assertThat(client.decideApproval(DecideApproval.approve(a.approvalId(), "ok", "ann")).state())
+                .as("the same call again, once the run is free").isEqualTo(ApprovalState.DECIDED);
+    }
+
+    @Test
+    void aCancelRunKeptFromItsRunUntilNearTheCallersDeadlineIsRefusedAsBusyBeforeItAndNeverApplied() throws IOException {
+        ApprovalInfo a = pausedRefund("");
+
+        try (RunHold ignored = RunHold.of(daemon.assembly().scheduler(), a.runId())) {
+            assertRefused(() -> client.withDeadline(Duration.ofMillis(800)).cancelRun(a.runId(), "not needed", "ann"),
+                    "FAILED_PRECONDITION", "run " + a.runId() + " is busy; try again");
+        }
+
+        assertUntouched(a);
+    }
+
+    @Test
+    void aDecisionWhoseCallerCancelsWhileItWaitsForItsRunIsWithdrawnAndNeverApplied() throws IOException {
+        ApprovalInfo a = pausedRefund("");
+        RunScheduler scheduler = daemon.assembly().scheduler();
+        Metadata headers = new Metadata();
+        headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + InProcessDaemon.TOKEN);
+        ApprovalServiceGrpc.ApprovalServiceStub approvals = ApprovalServiceGrpc.newStub(daemon.channel())
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        CompletableFuture<Approval> answer = new CompletableFuture<>();
+
+        try (RunHold ignored = RunHold.of(scheduler, a.runId())) {
+            Context.CancellableContext call = Context.current().withCancellation();
+            call.run(() -> approvals.decideApproval(DecideApprovalRequest.newBuilder().setApprovalId(a.approvalId())
+                    .setDecision(dev.flightdeck.proto.v1.ApprovalDecision.APPROVAL_DECISION_APPROVE)
+                    .setReviewer("ann").build(), Answers.into(answer)));
+            Await.until("the decision to wait for its run", TIMEOUT, () -> scheduler.queuedWrites() == 1);
+
+            call.cancel(null);
+
+            assertThatThrownBy(() -> answer.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).cause().isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
+            // Well before the 10 s hold wait would refuse it anyway.
+            Await.until("the daemon to withdraw the decision", Duration.ofSeconds(5),
+                    () -> scheduler.queuedWrites() == 0);
+        }
+
+        assertUntouched(a);
     }
 }

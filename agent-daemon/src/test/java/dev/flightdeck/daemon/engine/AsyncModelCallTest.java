@@ -16,6 +16,7 @@ import dev.flightdeck.daemon.store.Database;
 import dev.flightdeck.daemon.store.RunEventRepository;
 import dev.flightdeck.daemon.store.RunRepository;
 import dev.flightdeck.daemon.testing.Await;
+import dev.flightdeck.daemon.testing.RunHold;
 import dev.flightdeck.daemon.tool.ToolExecutor;
 import dev.flightdeck.daemon.tool.ToolRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -38,6 +39,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -218,7 +220,7 @@ class AsyncModelCallTest {
         scheduler.resumeUnfinished();
         Await.until("the call is in flight", TIMEOUT, () -> model.inFlight.get() == 1);
 
-        scheduler.cancel(id, "alice", "not needed");
+        scheduler.cancel(run(id), "alice", "not needed", CallerWait.unbounded());
         Await.until("the run ends", TIMEOUT, () -> run(id).status().isTerminal());
         model.gate.complete(null); // the answer arrives late
 
@@ -367,7 +369,7 @@ class AsyncModelCallTest {
                     return "first";
                 }));
         holding.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        CompletableFuture<RunRecord> cancel = scheduler.cancel(id, "alice", "not needed");
+        CompletableFuture<RunRecord> cancel = scheduler.cancel(run(id), "alice", "not needed", CallerWait.unbounded());
         assertThat(cancel).as("queued, not waited for").isNotDone();
 
         release.complete(null);
@@ -376,5 +378,94 @@ class AsyncModelCallTest {
         RunRecord cancelled = cancel.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         assertThat(cancelled.status()).isEqualTo(RunStatus.CANCELLED);
         assertThat(types(id)).containsExactly("cancel_requested", "run_finished");
+    }
+
+    @Test
+    void aQueuedWriteIsAppliedAndAnsweredOnAWriteThreadNotOnTheThreadOfTheCallerHoldingTheRun() throws Exception {
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = "run-without-a-row"; // held by API writes only: the dispatcher never picks it
+        AtomicReference<String> answeredOn = new AtomicReference<>();
+        CompletableFuture<String> second;
+
+        try (RunHold ignored = RunHold.of(scheduler, id)) { // another caller's write, applied on its own thread
+            second = scheduler.whenHeld(id, () -> Thread.currentThread().getName()).thenApply(appliedOn -> {
+                answeredOn.set(Thread.currentThread().getName());
+                return appliedOn;
+            });
+        }
+
+        assertThat(second.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("applied on").startsWith("run-writes-");
+        assertThat(answeredOn.get()).as("answered on").startsWith("run-writes-");
+    }
+
+    @Test
+    void aWriteQueuedOnARunAWorkerHoldsIsAppliedAndAnsweredOffTheWorkerThreads() throws Exception {
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = queue(push(""), 1, "a").get(0);
+        scheduler.resumeUnfinished();
+        Await.until("the call is in flight", TIMEOUT, () -> model.inFlight.get() == 1);
+
+        CompletableFuture<String> write = scheduler.whenHeld(id, () -> Thread.currentThread().getName())
+                .thenApply(appliedOn -> appliedOn + " / " + Thread.currentThread().getName());
+        model.gate.complete(null);
+
+        assertThat(write.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("applied on / answered on")
+                .matches("run-writes-\\d+ / run-writes-\\d+");
+        Await.until("the run finishes", TIMEOUT, () -> run(id).status().isTerminal());
+    }
+
+    @Test
+    void aQueuedWriteWhoseCallerLeavesIsEitherWithdrawnAndNeverAppliedOrAppliedOnceAndAnsweredWithItsResult()
+            throws Exception {
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = "run-without-a-row"; // held by API writes only: the dispatcher never picks it
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        int withdrawn = 0;
+        int answered = 0;
+        try {
+            for (int round = 0; round < 50; round++) {
+                int n = 20;
+                AtomicInteger[] applied = new AtomicInteger[n];
+                CallerWait[] callers = new CallerWait[n];
+                List<CompletableFuture<Integer>> writes = new ArrayList<>();
+                Future<?> leaving;
+                try (RunHold ignored = RunHold.of(scheduler, id)) {
+                    for (int i = 0; i < n; i++) {
+                        AtomicInteger count = applied[i] = new AtomicInteger();
+                        callers[i] = CallerWait.upTo(TIMEOUT);
+                        int result = i;
+                        writes.add(scheduler.whenHeld(id, () -> {
+                            count.incrementAndGet();
+                            return result;
+                        }, callers[i]));
+                    }
+                    // The callers leave, last first, while the run is let go and their writes applied.
+                    leaving = threads.submit(() -> {
+                        for (int i = n - 1; i >= 0; i--) {
+                            callers[i].leave();
+                        }
+                    });
+                }
+                leaving.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+                for (int i = 0; i < n; i++) {
+                    CompletableFuture<Integer> w = writes.get(i);
+                    try {
+                        assertThat(w.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(i);
+                        assertThat(applied[i].get()).as("write %d, answered", i).isEqualTo(1);
+                        answered++;
+                    } catch (ExecutionException e) {
+                        assertThat(e.getCause()).isInstanceOf(dev.flightdeck.daemon.error.CancelledException.class);
+                        assertThat(applied[i].get()).as("write %d, withdrawn", i).isZero();
+                        withdrawn++;
+                    }
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(withdrawn + answered).isEqualTo(50 * 20);
+        Await.until("every write applied or withdrawn left the run's queue", TIMEOUT,
+                () -> scheduler.queuedWrites() == 0);
     }
 }
