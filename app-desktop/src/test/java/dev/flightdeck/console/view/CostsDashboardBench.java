@@ -91,6 +91,16 @@ public final class CostsDashboardBench extends Application {
     /** What ran on the FX thread since the last pulse began: the answer applied, chart steps. */
     private final StringBuilder sincePulse = new StringBuilder();
     private static final long TRACED_GAP_MS = 25;
+    /** True from showing the window until the warm-up is done (FX thread only). */
+    private boolean startingUp = true;
+    private long shownAt;
+    /** Longest pulse gap while {@link #startingUp}, and every gap over {@value #TRACED_GAP_MS} ms then. */
+    private long startupMaxGap;
+    /** The same after the window's first {@value #FIRST_PULSES} pulses (its first CSS and layout); pulses counted from show. */
+    private long startupMaxGapLater;
+    private int startupPulses;
+    private static final int FIRST_PULSES = 10;
+    private final StringBuilder startupTrace = new StringBuilder();
     private static final String[] CHARTS = {"spend", "tenant", "latency", "tokens", "version"};
 
     @Override
@@ -109,7 +119,10 @@ public final class CostsDashboardBench extends Application {
         costs.customToProperty().set(lastDay);
         long built = System.nanoTime();
         view = new CostsView(costs, run -> { });
-        CostsWarmUp.done().thenRun(() -> warmUpMillis = (System.nanoTime() - built) / 1_000_000);
+        CostsWarmUp.done().thenRun(() -> {
+            warmUpMillis = (System.nanoTime() - built) / 1_000_000;
+            Platform.runLater(() -> startingUp = false);
+        });
         costs.snapshotProperty().addListener((obs, old, s) -> {
             answeredAt = System.nanoTime();
             gapWhileAsking = maxGap; // the queries ran in the background until now; the FX thread's own work follows
@@ -131,9 +144,21 @@ public final class CostsDashboardBench extends Application {
         stage.setScene(scene);
         stage.setTitle("Costs dashboard benchmark");
         stage.show();
+        shownAt = System.nanoTime();
         new AnimationTimer() {
             @Override
             public void handle(long now) {
+                if (lastPulse != 0 && startingUp) {
+                    startupMaxGap = Math.max(startupMaxGap, now - lastPulse);
+                    if (++startupPulses > FIRST_PULSES) {
+                        startupMaxGapLater = Math.max(startupMaxGapLater, now - lastPulse);
+                    }
+                    if (now - lastPulse > TimeUnit.MILLISECONDS.toNanos(TRACED_GAP_MS)) {
+                        startupTrace.append(startupTrace.isEmpty() ? "" : "; ").append(ms(now - lastPulse))
+                                .append(" (FX CPU ").append(ms(fxCpu.getCurrentThreadCpuTime() - lastPulseCpu))
+                                .append(") ending ").append(ms(now - shownAt)).append(" after show");
+                    }
+                }
                 if (lastPulse != 0) {
                     maxGap = Math.max(maxGap, now - lastPulse);
                     if (tracing && now - lastPulse > TimeUnit.MILLISECONDS.toNanos(TRACED_GAP_MS)) {
@@ -208,6 +233,11 @@ public final class CostsDashboardBench extends Application {
                     ? "  background warm-up of the Costs screen (CostsWarmUp) done " + warmUpMillis
                     + " ms after the screen was built; the first refresh was asked after it"
                     : "  WITHOUT the background warm-up (-D" + CostsWarmUp.ENABLED_PROPERTY + "=false)");
+            System.out.println("  start-up, from showing the window to the end of the warm-up: longest FX pulse gap "
+                    + onFx(() -> ms(startupMaxGap)) + ", after the window's first " + FIRST_PULSES + " pulses "
+                    + onFx(() -> ms(startupMaxGapLater)) + " (" + onFx(() -> startupPulses) + " pulses); gaps over "
+                    + TRACED_GAP_MS + " ms: "
+                    + onFx(() -> startupTrace.isEmpty() ? "none" : startupTrace.toString()));
             System.out.println("    longest step per chart (spend, tenant, latency, tokens, version), wall: "
                     + onFx(() -> Arrays.stream(stepMax).mapToObj(CostsDashboardBench::ms).toList()));
             System.out.println("    the same in FX-thread CPU time:                                   "
