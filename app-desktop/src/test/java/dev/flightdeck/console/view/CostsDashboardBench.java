@@ -102,6 +102,11 @@ public final class CostsDashboardBench extends Application {
     /** Pulse time and FX-thread CPU at the last pulse, for the start-up figures only (the driver's measure() resets the others). */
     private long lastStartupPulse;
     private long lastStartupCpu;
+    /** Pulse gaps while the warm-up's part on the FX thread fills the hidden table (FX thread only). */
+    private boolean tableWasHidden;
+    private long tableWarmUpMaxGap;
+    private long tableWarmUpMaxCpu;
+    private int tableWarmUpGaps;
     private static final int FIRST_PULSES = 10;
     private final StringBuilder startupTrace = new StringBuilder();
     private static final String[] CHARTS = {"spend", "tenant", "latency", "tokens", "version"};
@@ -163,6 +168,15 @@ public final class CostsDashboardBench extends Application {
                                 .append(") ending ").append(ms(now - shownAt)).append(" after show");
                     }
                 }
+                // The warm-up hides the table while it fills it: a gap at either end of which the
+                // table was hidden holds one of its steps, or the CSS and layout that step asked.
+                boolean hidden = view.lookup("#topRunsTable") != null && !view.lookup("#topRunsTable").isVisible();
+                if (lastStartupPulse != 0 && startingUp && (hidden || tableWasHidden)) {
+                    tableWarmUpGaps++;
+                    tableWarmUpMaxGap = Math.max(tableWarmUpMaxGap, now - lastStartupPulse);
+                    tableWarmUpMaxCpu = Math.max(tableWarmUpMaxCpu, fxCpu.getCurrentThreadCpuTime() - lastStartupCpu);
+                }
+                tableWasHidden = hidden;
                 lastStartupPulse = now;
                 lastStartupCpu = fxCpu.getCurrentThreadCpuTime();
                 if (lastPulse != 0) {
@@ -244,6 +258,9 @@ public final class CostsDashboardBench extends Application {
                     + onFx(() -> ms(startupMaxGapLater)) + " (" + onFx(() -> startupPulses) + " pulses); gaps over "
                     + TRACED_GAP_MS + " ms: "
                     + onFx(() -> startupTrace.isEmpty() ? "none" : startupTrace.toString()));
+            System.out.println("    of which the table's warm-up on the FX thread (table hidden): " + onFx(() -> tableWarmUpGaps)
+                    + " gaps, longest " + onFx(() -> ms(tableWarmUpMaxGap)) + ", most FX CPU in one gap "
+                    + onFx(() -> ms(tableWarmUpMaxCpu)));
             System.out.println("    longest step per chart (spend, tenant, latency, tokens, version), wall: "
                     + onFx(() -> Arrays.stream(stepMax).mapToObj(CostsDashboardBench::ms).toList()));
             System.out.println("    the same in FX-thread CPU time:                                   "
