@@ -18,6 +18,8 @@ import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
+import javafx.scene.control.skin.TableCellSkin;
+import javafx.scene.control.skin.TableRowSkin;
 import javafx.scene.canvas.Canvas;
 import org.jfree.chart.ChartRenderingInfo;
 import org.jfree.chart.JFreeChart;
@@ -42,7 +44,7 @@ import java.util.stream.IntStream;
  * scene shows. Nothing the user sees is touched there. Cold, the first refresh's spend chart
  * alone took about four times the FX-thread time of a warm one (docs/benchmarks.md).
  *
- * <p>Skins, CSS and layout of the top-runs table are not warmed off the FX thread: control skins
+ * <p>CSS and layout of the top-runs table are not warmed off the FX thread: control skins
  * measure text with one TextLayout shared by all controls (a static in JavaFX's skin utilities),
  * so laying one out off the FX thread races the FX thread's layouts (a trial that did ended once
  * with a NullPointerException inside the text layout). They are warmed afterwards on the FX
@@ -62,10 +64,6 @@ final class CostsWarmUp {
     private static final java.util.concurrent.CompletableFuture<Void> OFF_FX = new java.util.concurrent.CompletableFuture<>();
     private static final java.util.concurrent.atomic.AtomicBoolean STARTED = new java.util.concurrent.atomic.AtomicBoolean();
     private static final java.util.concurrent.atomic.AtomicBoolean IN_SCENE = new java.util.concurrent.atomic.AtomicBoolean();
-    /** Skin classes of table rows and cells, loaded and initialised ahead (any thread may). */
-    private static final List<String> SKINS = List.of("javafx.scene.control.skin.TableRowSkin",
-            "javafx.scene.control.skin.TableCellSkin", "com.sun.javafx.scene.control.behavior.TableRowBehavior",
-            "com.sun.javafx.scene.control.behavior.TableCellBehavior", "com.sun.javafx.scene.control.LabeledText");
 
     /**
      * Set to false to go without it: an escape hatch should drawing off the FX thread misbehave on
@@ -111,10 +109,12 @@ final class CostsWarmUp {
     }
 
     /**
-     * Fills cells of a table no scene shows the way the table fills its own (controls not in a
-     * shown scene may be built and changed on any thread): its row and cell classes, their
-     * listeners and the cell values' formatting are loaded and linked here instead of on the FX
-     * thread. No skin is made, so nothing measures text.
+     * Fills cells of a table no scene shows the way the table fills its own, and builds their
+     * skins (controls not in a shown scene may be built and changed on any thread): row, cell and
+     * skin classes, their listeners and lambdas and the cell values' formatting are loaded and
+     * linked here instead of on the FX thread. Nothing is styled or laid out, so nothing measures
+     * text. With the skins built here the warm-up's first row on the FX thread took about 20 ms
+     * less FX-thread CPU (59–95 ms against 81–117 ms at load 5–9, docs/benchmarks.md).
      */
     private static void fillDetachedTable(List<CostlyRunInfo> runs) {
         TableView<CostlyRunInfo> table = CostsView.topRunsTable(FXCollections.observableArrayList(runs));
@@ -126,13 +126,9 @@ final class CostsWarmUp {
             for (TableColumn<CostlyRunInfo, ?> column : table.getColumns()) {
                 fillCell(column, row, i);
             }
-        }
-        for (String skin : SKINS) {
-            try {
-                Class.forName(skin, true, TableView.class.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                log.debug("No class {} to load ahead", skin);
-            }
+            // A skin is built, not laid out: its constructor and the listeners and lambdas it
+            // links run here; nothing measures text until a layout, which never comes.
+            row.setSkin(new TableRowSkin<>(row));
         }
     }
 
@@ -142,13 +138,14 @@ final class CostsWarmUp {
         cell.updateTableColumn(column);
         cell.updateTableRow(row);
         cell.updateIndex(index);
+        cell.setSkin(new TableCellSkin<>(cell));
     }
 
     /**
      * Then, on the FX thread: the screen's own table, hidden, is given sample rows one per pulse
      * until it has a row more than it shows, then other sample rows a few times over, then its
-     * rows go back to the real ones (none before the first answer) and it shows again. Skins,
-     * CSS and layout of table rows can only run on the FX thread; cold, the first refresh's pulse
+     * rows go back to the real ones (none before the first answer) and it shows again. The skins,
+     * CSS and layout of the screen's own rows can only run on the FX thread; cold, the first refresh's pulse
      * spent about 100 ms of FX-thread time making six rows of cells and filling them. The table
      * keeps the cells made here and fills them with the first answer as with any later one, on
      * code already run; each pulse here pays for one row or one refill (docs/benchmarks.md).
@@ -185,6 +182,8 @@ final class CostsWarmUp {
     private static final int ROWS_WITHOUT_HEIGHT = 8;
     /** Refills of the made rows with other sample rows: the fill code runs enough to be compiled. */
     private static final int REFILLS = 8;
+    /** Pulses the warm-up lets pass once the window shows (half a second at 60 Hz). */
+    private static final int SETTLE_PULSES = 30;
     /** How long the warm-up waits for the screen's window to show before it lets go. */
     private static final long GIVE_UP_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
 
@@ -202,6 +201,8 @@ final class CostsWarmUp {
         private final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
         private List<CostlyRunInfo> sample;
         private int refills;
+        /** Pulses seen with the window showing. */
+        private int shownPulses;
         /** Pulse time the table was first found not shown; 0 until then. */
         private long waitingSince;
 
@@ -227,6 +228,9 @@ final class CostsWarmUp {
                     waitingSince = now;
                 }
                 return; // not shown yet: nothing would be styled or laid out
+            }
+            if (shownPulses++ < SETTLE_PULSES) {
+                return; // the window's own first styling and layout go first, in pulses of their own
             }
             try {
                 if (sample == null) {
