@@ -170,7 +170,8 @@ public final class CostsDashboardBench extends Application {
                 }
                 // The warm-up hides the table while it fills it: a gap at either end of which the
                 // table was hidden holds one of its steps, or the CSS and layout that step asked.
-                boolean hidden = view.lookup("#topRunsTable") != null && !view.lookup("#topRunsTable").isVisible();
+                boolean hidden = startingUp && view.lookup("#topRunsTable") != null
+                        && !view.lookup("#topRunsTable").isVisible(); // looked up only while starting up
                 if (lastStartupPulse != 0 && startingUp && (hidden || tableWasHidden)) {
                     tableWarmUpGaps++;
                     tableWarmUpMaxGap = Math.max(tableWarmUpMaxGap, now - lastStartupPulse);
