@@ -394,6 +394,31 @@ public final class CostsViewModel {
         }
     }
 
+    /**
+     * Applies {@code sample}, then an equal answer, to a view model no screen binds to, on the calling thread, then
+     * throws it away. The Costs screen's warm-up runs this off the FX thread before the first
+     * refresh: cold, applying the first answer spent most of its 40 ms of FX-thread time loading
+     * classes and linking call sites (string concatenation, records' equals, formats), which are
+     * then done once for the whole JVM (docs/benchmarks.md). JavaFX properties and lists that no
+     * scene shows may be used on any thread.
+     */
+    public static void applyDetached(CostSnapshot sample, CostSnapshot sameAgain) {
+        UiExecutor inline = new dev.flightdeck.console.concurrent.InlineUiExecutor();
+        Clock clock = Clock.systemUTC();
+        NotificationsViewModel notifications = new NotificationsViewModel(clock);
+        CostsViewModel vm = new CostsViewModel(inline, new ConnectionViewModel(inline, null,
+                UserPrompts.answering(false), notifications, clock, Duration.ZERO, false), notifications, clock);
+        // The screen listens for changes, which compares each answer with the last (records' equals).
+        vm.snapshot.addListener((obs, old, s) -> { });
+        try {
+            vm.apply(sample);
+            vm.choicesFromNewDaemon = true;
+            vm.apply(sameAgain); // an equal answer: equals compares every part; filter choices start afresh
+        } finally {
+            vm.close();
+        }
+    }
+
     /** Stops refreshing for good (the window is closing). */
     public void close() {
         closed = true;

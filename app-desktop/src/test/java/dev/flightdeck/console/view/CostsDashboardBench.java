@@ -91,6 +91,24 @@ public final class CostsDashboardBench extends Application {
     /** What ran on the FX thread since the last pulse began: the answer applied, chart steps. */
     private final StringBuilder sincePulse = new StringBuilder();
     private static final long TRACED_GAP_MS = 25;
+    /** True from showing the window until the warm-up is done (FX thread only). */
+    private boolean startingUp = true;
+    private long shownAt;
+    /** Longest pulse gap while {@link #startingUp}, and every gap over {@value #TRACED_GAP_MS} ms then. */
+    private long startupMaxGap;
+    /** The same after the window's first {@value #FIRST_PULSES} pulses (its first CSS and layout); pulses counted from show. */
+    private long startupMaxGapLater;
+    private int startupPulses;
+    /** Pulse time and FX-thread CPU at the last pulse, for the start-up figures only (the driver's measure() resets the others). */
+    private long lastStartupPulse;
+    private long lastStartupCpu;
+    /** Pulse gaps while the warm-up's part on the FX thread fills the hidden table (FX thread only). */
+    private boolean tableWasHidden;
+    private long tableWarmUpMaxGap;
+    private long tableWarmUpMaxCpu;
+    private int tableWarmUpGaps;
+    private static final int FIRST_PULSES = 10;
+    private final StringBuilder startupTrace = new StringBuilder();
     private static final String[] CHARTS = {"spend", "tenant", "latency", "tokens", "version"};
 
     @Override
@@ -109,7 +127,10 @@ public final class CostsDashboardBench extends Application {
         costs.customToProperty().set(lastDay);
         long built = System.nanoTime();
         view = new CostsView(costs, run -> { });
-        CostsWarmUp.done().thenRun(() -> warmUpMillis = (System.nanoTime() - built) / 1_000_000);
+        CostsWarmUp.done().thenRun(() -> {
+            warmUpMillis = (System.nanoTime() - built) / 1_000_000;
+            Platform.runLater(() -> startingUp = false);
+        });
         costs.snapshotProperty().addListener((obs, old, s) -> {
             answeredAt = System.nanoTime();
             gapWhileAsking = maxGap; // the queries ran in the background until now; the FX thread's own work follows
@@ -131,9 +152,34 @@ public final class CostsDashboardBench extends Application {
         stage.setScene(scene);
         stage.setTitle("Costs dashboard benchmark");
         stage.show();
+        shownAt = System.nanoTime();
         new AnimationTimer() {
             @Override
             public void handle(long now) {
+                if (lastStartupPulse != 0 && startingUp) {
+                    long gap = now - lastStartupPulse;
+                    startupMaxGap = Math.max(startupMaxGap, gap);
+                    if (++startupPulses > FIRST_PULSES) {
+                        startupMaxGapLater = Math.max(startupMaxGapLater, gap);
+                    }
+                    if (gap > TimeUnit.MILLISECONDS.toNanos(TRACED_GAP_MS)) {
+                        startupTrace.append(startupTrace.isEmpty() ? "" : "; ").append(ms(gap))
+                                .append(" (FX CPU ").append(ms(fxCpu.getCurrentThreadCpuTime() - lastStartupCpu))
+                                .append(") ending ").append(ms(now - shownAt)).append(" after show");
+                    }
+                }
+                // The warm-up hides the table while it fills it: a gap at either end of which the
+                // table was hidden holds one of its steps, or the CSS and layout that step asked.
+                boolean hidden = startingUp && view.lookup("#topRunsTable") != null
+                        && !view.lookup("#topRunsTable").isVisible(); // looked up only while starting up
+                if (lastStartupPulse != 0 && startingUp && (hidden || tableWasHidden)) {
+                    tableWarmUpGaps++;
+                    tableWarmUpMaxGap = Math.max(tableWarmUpMaxGap, now - lastStartupPulse);
+                    tableWarmUpMaxCpu = Math.max(tableWarmUpMaxCpu, fxCpu.getCurrentThreadCpuTime() - lastStartupCpu);
+                }
+                tableWasHidden = hidden;
+                lastStartupPulse = now;
+                lastStartupCpu = fxCpu.getCurrentThreadCpuTime();
                 if (lastPulse != 0) {
                     maxGap = Math.max(maxGap, now - lastPulse);
                     if (tracing && now - lastPulse > TimeUnit.MILLISECONDS.toNanos(TRACED_GAP_MS)) {
@@ -208,6 +254,14 @@ public final class CostsDashboardBench extends Application {
                     ? "  background warm-up of the Costs screen (CostsWarmUp) done " + warmUpMillis
                     + " ms after the screen was built; the first refresh was asked after it"
                     : "  WITHOUT the background warm-up (-D" + CostsWarmUp.ENABLED_PROPERTY + "=false)");
+            System.out.println("  start-up, from showing the window to the end of the warm-up: longest FX pulse gap "
+                    + onFx(() -> ms(startupMaxGap)) + ", after the window's first " + FIRST_PULSES + " pulses "
+                    + onFx(() -> ms(startupMaxGapLater)) + " (" + onFx(() -> startupPulses) + " pulses); gaps over "
+                    + TRACED_GAP_MS + " ms: "
+                    + onFx(() -> startupTrace.isEmpty() ? "none" : startupTrace.toString()));
+            System.out.println("    of which the table's warm-up on the FX thread (table hidden): " + onFx(() -> tableWarmUpGaps)
+                    + " gaps, longest " + onFx(() -> ms(tableWarmUpMaxGap)) + ", most FX CPU in one gap "
+                    + onFx(() -> ms(tableWarmUpMaxCpu)));
             System.out.println("    longest step per chart (spend, tenant, latency, tokens, version), wall: "
                     + onFx(() -> Arrays.stream(stepMax).mapToObj(CostsDashboardBench::ms).toList()));
             System.out.println("    the same in FX-thread CPU time:                                   "
