@@ -186,9 +186,19 @@ public final class DurabilityBench {
             int perRun = Integer.getInteger("bench.commits.per-run", 200);
             // The daemon's shape: 100 runs in progress, their steps executed by the worker pool.
             int workers = RunScheduler.DEFAULT_STEP_THREADS;
-            concurrentCommits(store, runs, perRun, workers, "100 concurrent runs on " + workers + " worker threads");
+            // Each concurrent shape runs once unmeasured first: group commits of many writers take
+            // code paths (savepoints, larger groups) the single-run warm-up never compiled.
+            concurrentCommits(store, runs, perRun, workers, 0, null);
+            concurrentCommits(store, runs, perRun, workers, 0, "100 concurrent runs on " + workers + " worker threads");
+            // The goal's question: commit latency while 5,000 events/s are offered (not at saturation,
+            // where latency is queueing for the cores). Each append is timed from when it was due,
+            // so falling behind the offered rate shows as latency instead of hiding it.
+            int offered = Integer.getInteger("bench.commits.offered", 5_000);
+            concurrentCommits(store, runs, perRun, workers, offered,
+                    "100 concurrent runs on " + workers + " worker threads, " + offered + " events/s offered");
             // A stress shape the daemon never has: a thread per run, 100 threads on the cores.
-            concurrentCommits(store, runs, perRun, runs, "100 concurrent runs (100 threads)");
+            concurrentCommits(store, runs, perRun, runs, 0, null);
+            concurrentCommits(store, runs, perRun, runs, 0, "100 concurrent runs (100 threads)");
         } finally {
             deleteQuietly(dir);
         }
@@ -196,12 +206,16 @@ public final class DurabilityBench {
 
     /**
      * {@code runs} runs appending {@code perRun} events each at once, from {@code threads} threads:
-     * each thread takes its share of the runs in turn, one event per run per turn.
+     * each thread takes its share of the runs in turn, one event per run per turn. With
+     * {@code offeredPerSecond} > 0 the threads together offer that many appends a second, evenly
+     * spaced, and each append's latency counts from when it was due; 0 appends as fast as possible.
+     * A null {@code what} is a warm-up round: not reported.
      */
-    private static void concurrentCommits(Store store, int runs, int perRun, int threads, String what) throws Exception {
+    private static void concurrentCommits(Store store, int runs, int perRun, int threads, int offeredPerSecond,
+                                          String what) throws Exception {
         List<RunRecord> rows = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
-            rows.add(store.newRun("conc-" + threads + "-" + i));
+            rows.add(store.newRun("conc-" + threads + "-" + offeredPerSecond + "-" + (what == null ? "warm-" : "") + i));
         }
         long[][] lats = new long[threads][];
         CountDownLatch go = new CountDownLatch(1);
@@ -213,15 +227,22 @@ public final class DurabilityBench {
             }
             long[] lat = new long[mine.size() * perRun];
             lats[t] = lat;
+            // Each thread's appends are this far apart when a rate is offered; threads start staggered.
+            long gapNanos = offeredPerSecond > 0 ? TimeUnit.SECONDS.toNanos(threads) / offeredPerSecond : 0;
+            long offset = gapNanos * t / threads;
             Thread thread = new Thread(() -> {
                 try {
                     go.await();
+                    long start = System.nanoTime() + offset;
                     int k = 0;
                     for (int e = 0; e < perRun; e++) {
                         for (int r = 0; r < mine.size(); r++) {
-                            long s = System.nanoTime();
+                            long due = gapNanos == 0 ? System.nanoTime() : start + k * gapNanos;
+                            for (long wait; (wait = due - System.nanoTime()) > 0; ) {
+                                LockSupport.parkNanos(wait);
+                            }
                             mine.set(r, appendOne(store, mine.get(r)));
-                            lat[k++] = System.nanoTime() - s;
+                            lat[k++] = System.nanoTime() - due;
                         }
                     }
                 } catch (InterruptedException e) {
@@ -236,7 +257,9 @@ public final class DurabilityBench {
         for (Thread t : started) {
             t.join();
         }
-        m.report(what, runs * perRun, Arrays.stream(lats).flatMapToLong(Arrays::stream).toArray());
+        if (what != null) {
+            m.report(what, runs * perRun, Arrays.stream(lats).flatMapToLong(Arrays::stream).toArray());
+        }
     }
 
     /** Wall time, process CPU, JIT time and checkpoints from {@link #start} until {@link #report}. */
