@@ -6,24 +6,18 @@ import dev.flightdeck.daemon.approval.ApprovalQuery;
 import dev.flightdeck.daemon.approval.ApprovalRecord;
 import dev.flightdeck.daemon.approval.ApprovalState;
 import dev.flightdeck.daemon.approval.ApprovalWrite;
-import dev.flightdeck.daemon.bundle.BundleParser;
 import dev.flightdeck.daemon.bundle.BundleRegistry;
 import dev.flightdeck.daemon.bundle.ToolPolicy;
 import dev.flightdeck.daemon.model.ChatMessage;
-import dev.flightdeck.daemon.model.ModelProviders;
-import dev.flightdeck.daemon.model.ScriptedProvider;
 import dev.flightdeck.daemon.model.ToolCall;
 import dev.flightdeck.daemon.model.Usage;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.run.RunStatus;
 import dev.flightdeck.daemon.store.ApprovalRepository;
-import dev.flightdeck.daemon.store.BundleRepository;
-import dev.flightdeck.daemon.store.Database;
 import dev.flightdeck.daemon.store.RunEventRepository;
 import dev.flightdeck.daemon.store.RunRepository;
 import dev.flightdeck.daemon.tool.IssueRefund;
-import dev.flightdeck.daemon.tool.ToolExecutor;
 import dev.flightdeck.daemon.tool.ToolRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 
@@ -49,32 +42,25 @@ class AgentLoopApprovalResumeTest {
     private static final ToolCall CALL = new ToolCall("call_1_1", "issue_refund", ARGS);
     private static final String APPROVAL = "apr_run-1_call_1_1";
 
-    /** Times scripted latencies (these scripts have none). */
-    private final java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1);
-
     @TempDir
     Path dir;
-    private Database db;
+    private LoopWiring wiring;
     private RunRepository runs;
     private RunEventRepository events;
     private ApprovalRepository approvals;
     private EventLog log;
     private AgentLoop loop;
     private RunRecord run;
-    private final EventCodec codec = new EventCodec();
 
     @BeforeEach
     void wire() {
-        db = Database.open(dir.resolve("db"));
-        runs = new RunRepository(db);
-        events = new RunEventRepository(db);
-        approvals = new ApprovalRepository(db);
-        log = new EventLog(events, approvals, codec, new RunFeed(), Clock.systemUTC());
-        ToolRegistry tools = ToolRegistry.builtins(dir);
-        ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider(timer)));
-        BundleRegistry bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
-                new BundleRepository(db), Clock.systemUTC());
-        loop = new AgentLoop(runs, events, codec, log, bundles, providers, new ToolExecutor(tools));
+        wiring = new LoopWiring(dir.resolve("db"), ToolRegistry.builtins(dir));
+        runs = wiring.runs;
+        events = wiring.events;
+        approvals = wiring.approvals;
+        log = wiring.log;
+        loop = wiring.loop;
+        BundleRegistry bundles = wiring.bundles;
         String version = bundles.push("""
                 name: gated
                 system_prompt: p
@@ -102,8 +88,7 @@ class AgentLoopApprovalResumeTest {
 
     @AfterEach
     void close() {
-        timer.shutdownNow();
-        db.close();
+        wiring.close();
     }
 
     /** The history up to a gated call waiting for a human (as the loop writes it). */
@@ -220,7 +205,7 @@ class AgentLoopApprovalResumeTest {
 
         assertThat(ledger()).isEmpty();
         var finished = events.readAll("run-1").stream().filter(e -> e.type().equals("tool_call_finished")).findFirst()
-                .map(codec::payloadOf).map(EventPayload.ToolCallFinished.class::cast).orElseThrow();
+                .map(wiring.codec::payloadOf).map(EventPayload.ToolCallFinished.class::cast).orElseThrow();
         assertThat(finished.resultJson()).isEqualTo("{\"refund_id\":\"RF-MANUAL\"}");
         assertThat(finished.isError()).isFalse();
         assertThat(runs.find("run-1").orElseThrow().status()).isEqualTo(RunStatus.SUCCEEDED);

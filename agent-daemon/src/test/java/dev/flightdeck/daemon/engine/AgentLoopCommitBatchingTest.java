@@ -2,22 +2,14 @@ package dev.flightdeck.daemon.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.flightdeck.daemon.bundle.BundleParser;
-import dev.flightdeck.daemon.bundle.BundleRegistry;
 import dev.flightdeck.daemon.model.ModelProvider;
-import dev.flightdeck.daemon.model.ModelProviders;
 import dev.flightdeck.daemon.model.ModelReply;
 import dev.flightdeck.daemon.model.ModelRequest;
-import dev.flightdeck.daemon.model.ScriptedProvider;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.run.RunStatus;
-import dev.flightdeck.daemon.store.BundleRepository;
-import dev.flightdeck.daemon.store.Database;
 import dev.flightdeck.daemon.store.RunEventRepository;
-import dev.flightdeck.daemon.store.RunRepository;
 import dev.flightdeck.daemon.tool.Tool;
-import dev.flightdeck.daemon.tool.ToolExecutor;
 import dev.flightdeck.daemon.tool.ToolRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,12 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,41 +31,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * themselves — and every watcher sees each event once, in order, only when it is committed.
  */
 class AgentLoopCommitBatchingTest {
-    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
-
     @TempDir
     Path dir;
-    private Database db;
-    private RunRepository runs;
+    private LoopWiring wiring;
     private RunEventRepository events;
-    private RunFeed feed;
-    private BundleRegistry bundles;
-    private AgentLoop loop;
     /** What the database held (event types) each time the model was called / the tool ran. */
     private final List<List<String>> committedAtModelCall = new ArrayList<>();
     private final List<List<String>> committedAtToolRun = new ArrayList<>();
 
     @BeforeEach
     void wire() {
-        db = Database.open(dir);
-        runs = new RunRepository(db);
-        events = new RunEventRepository(db);
-        feed = new RunFeed();
-        EventCodec codec = new EventCodec();
-        EventLog log = new EventLog(events, codec, feed, Clock.systemUTC());
-        ScriptedProvider scripted = new ScriptedProvider(timer);
-        ModelProvider observed = new ModelProvider() {
-            @Override
-            public String name() {
-                return scripted.name();
-            }
-
-            @Override
-            public CompletableFuture<ModelReply> call(ModelRequest request) {
-                committedAtModelCall.add(committedTypes());
-                return scripted.call(request);
-            }
-        };
         ToolRegistry tools = ToolRegistry.builtins().with(new Tool() {
             @Override
             public String implementation() {
@@ -93,16 +58,24 @@ class AgentLoopCommitBatchingTest {
                 return JsonNodeFactory.instance.objectNode().put("ok", true);
             }
         });
-        ModelProviders providers = new ModelProviders(List.of(observed));
-        bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
-                new BundleRepository(db), Clock.systemUTC());
-        loop = new AgentLoop(runs, events, codec, log, bundles, providers, new ToolExecutor(tools));
+        wiring = new LoopWiring(dir, tools, scripted -> new ModelProvider() {
+            @Override
+            public String name() {
+                return scripted.name();
+            }
+
+            @Override
+            public CompletableFuture<ModelReply> call(ModelRequest request) {
+                committedAtModelCall.add(committedTypes());
+                return scripted.call(request);
+            }
+        });
+        events = wiring.events;
     }
 
     @AfterEach
     void close() {
-        timer.shutdownNow();
-        db.close();
+        wiring.close();
     }
 
     private List<String> committedTypes() {
@@ -111,7 +84,7 @@ class AgentLoopCommitBatchingTest {
 
     @Test
     void theModelAndEachToolActOnlyOnCommittedEventsAndWatchersSeeEachCommittedEventOnceInOrder() {
-        String version = bundles.push("""
+        String version = wiring.bundles.push("""
                 name: probe
                 system_prompt: p
                 tools:
@@ -130,17 +103,17 @@ class AgentLoopCommitBatchingTest {
                         - {tool: probe, arguments: {n: 3}}
                     - text: done
                 """).versionId();
-        runs.insert(RunRecord.queued("run-1", "probe", version, "default", "go", "", Instant.now()));
+        wiring.runs.insert(RunRecord.queued("run-1", "probe", version, "default", "go", "", Instant.now()));
         List<String> seenByWatcher = new ArrayList<>();
         List<Long> sequencesSeen = new ArrayList<>();
-        feed.onEvents("run-1", e -> {
+        wiring.feed.onEvents("run-1", e -> {
             // Told only once committed: the event is in the database when the watcher hears of it.
             assertThat(events.readAfter("run-1", e.sequence() - 1, 1)).containsExactly(e);
             seenByWatcher.add(e.type());
             sequencesSeen.add(e.sequence());
         });
 
-        assertThat(InlineDrive.drive(loop, "run-1")).isEqualTo(AgentLoop.Outcome.FINISHED);
+        assertThat(InlineDrive.drive(wiring.loop, "run-1")).isEqualTo(AgentLoop.Outcome.FINISHED);
 
         assertThat(committedAtModelCall).hasSize(3);
         assertThat(committedAtModelCall).allSatisfy(types -> assertThat(types).endsWith("model_requested"));
@@ -155,7 +128,7 @@ class AgentLoopCommitBatchingTest {
                 "tool_call_finished", "model_requested", "model_responded", "run_finished");
         assertThat(seenByWatcher).isEqualTo(all);
         assertThat(sequencesSeen).isEqualTo(java.util.stream.LongStream.rangeClosed(1, all.size()).boxed().toList());
-        RunRecord run = runs.find("run-1").orElseThrow();
+        RunRecord run = wiring.runs.find("run-1").orElseThrow();
         assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(run.lastSequence()).isEqualTo(all.size());
     }

@@ -2,22 +2,17 @@ package dev.flightdeck.daemon.engine;
 
 import dev.flightdeck.client.HashChain;
 import dev.flightdeck.client.RunEventInfo;
-import dev.flightdeck.daemon.bundle.BundleParser;
 import dev.flightdeck.daemon.bundle.BundleRegistry;
 import dev.flightdeck.daemon.bundle.ToolPolicy;
 import dev.flightdeck.daemon.model.ChatMessage;
-import dev.flightdeck.daemon.model.ModelProviders;
-import dev.flightdeck.daemon.model.ScriptedProvider;
 import dev.flightdeck.daemon.model.ToolCall;
 import dev.flightdeck.daemon.model.Usage;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.run.RunStatus;
-import dev.flightdeck.daemon.store.BundleRepository;
 import dev.flightdeck.daemon.store.Database;
 import dev.flightdeck.daemon.store.RunEventRepository;
 import dev.flightdeck.daemon.store.RunRepository;
-import dev.flightdeck.daemon.tool.ToolExecutor;
 import dev.flightdeck.daemon.tool.ToolRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 
@@ -37,36 +31,32 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * writes the history a worker left behind, then drives the run with a fresh loop.
  */
 class AgentLoopResumeTest {
-    /** Times scripted latencies (these scripts have none). */
-    private final java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1);
-
     @TempDir
     Path dir;
+    private LoopWiring wiring;
     private Database db;
     private RunRepository runs;
     private RunEventRepository events;
     private EventLog log;
     private BundleRegistry bundles;
     private AgentLoop loop;
-    private final EventCodec codec = new EventCodec();
+    private EventCodec codec;
 
     @BeforeEach
     void wire() {
-        db = Database.open(dir);
-        runs = new RunRepository(db);
-        events = new RunEventRepository(db);
-        log = new EventLog(events, codec, new RunFeed(), Clock.systemUTC());
-        ToolRegistry tools = ToolRegistry.builtins();
-        ModelProviders providers = new ModelProviders(List.of(new ScriptedProvider(timer)));
-        bundles = new BundleRegistry(new BundleParser(providers.names(), tools.implementations()),
-                new BundleRepository(db), Clock.systemUTC());
-        loop = new AgentLoop(runs, events, codec, log, bundles, providers, new ToolExecutor(tools));
+        wiring = new LoopWiring(dir, ToolRegistry.builtins());
+        db = wiring.db;
+        runs = wiring.runs;
+        events = wiring.events;
+        log = wiring.log;
+        bundles = wiring.bundles;
+        loop = wiring.loop;
+        codec = wiring.codec;
     }
 
     @AfterEach
     void close() {
-        timer.shutdownNow();
-        db.close();
+        wiring.close();
     }
 
     private RunRecord newRun(boolean idempotentTool) {
