@@ -4,9 +4,11 @@ import dev.flightdeck.daemon.model.Usage;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.run.RunStatus;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -148,6 +150,63 @@ class DatabaseStoreTest {
                 versions.add(rs.getString(1));
             }
             return versions;
+        }
+    }
+
+    /**
+     * V6 rewrites run_events several times over (ADD COLUMN copies the table in H2); without a
+     * compacting shutdown after migrating, 100,000 events left a 159 MB file at 1,146 MB.
+     */
+    @Test
+    void aDatabaseMigratedOnUpgradeIsNotLeftManyTimesItsSizeOnDisk() throws Exception {
+        Files.createDirectories(dir);
+        Flyway.configure().dataSource(Database.jdbcUrl(dir), "sa", "").locations("classpath:db/migration").target("5")
+                .load().migrate();
+        String payload = "{\"result_json\":\"" + "x".repeat(600) + "\",\"tool_name\":\"lookup_order\"}";
+        try (Connection c = DriverManager.getConnection(Database.jdbcUrl(dir), "sa", "")) {
+            c.setAutoCommit(false);
+            try (PreparedStatement b = c.prepareStatement("INSERT INTO bundles VALUES ('b', ?)");
+                 PreparedStatement v = c.prepareStatement("INSERT INTO bundle_versions (version_id, name, description,"
+                         + " source_yaml, canonical_json, created_at) VALUES ('v1', 'b', 'd', 'y', '{}', ?)");
+                 PreparedStatement r = c.prepareStatement("INSERT INTO runs (run_id, bundle_name, bundle_version, tenant,"
+                         + " input, status, created_at, last_sequence, last_hash) VALUES (?, 'b', 'v1', 'acme', 'in',"
+                         + " 'SUCCEEDED', ?, 100, 'h')")) {
+                b.setObject(1, Database.toDb(Instant.EPOCH));
+                b.executeUpdate();
+                v.setObject(1, Database.toDb(Instant.EPOCH));
+                v.executeUpdate();
+                for (int i = 0; i < 50; i++) {
+                    r.setString(1, "run-" + i);
+                    r.setObject(2, Database.toDb(Instant.EPOCH));
+                    r.executeUpdate();
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_events (run_id, sequence, step, occurred_at,"
+                    + " type, payload_json, canonical_json, prev_hash, hash) VALUES (?,?,1,?,'tool_call_finished',?,?,'p','h')")) {
+                for (int i = 0; i < 5_000; i++) {
+                    ps.setString(1, "run-" + (i / 100));
+                    ps.setLong(2, i % 100 + 1);
+                    ps.setObject(3, Database.toDb(Instant.EPOCH));
+                    ps.setString(4, payload);
+                    ps.setString(5, "{\"payload\":" + payload + "}");
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+            try (PreparedStatement ps = c.prepareStatement("SHUTDOWN")) {
+                ps.execute();
+            }
+        }
+        long before = Files.size(dir.resolve("flightdeck.mv.db"));
+
+        Database.open(dir).close();
+
+        assertThat(Files.size(dir.resolve("flightdeck.mv.db"))).as("file size after migrating a %d-byte V5 file", before)
+                .isLessThan(2 * before);
+        try (Database db = Database.open(dir)) {
+            assertThat(new RunEventRepository(db).readAll("run-7")).hasSize(100)
+                    .allSatisfy(e -> assertThat(e.payloadJson()).isEqualTo(payload));
         }
     }
 }
