@@ -184,6 +184,10 @@ public final class Database implements AutoCloseable {
         HikariDataSource pool = newPool(dbDir);
         WriteJournal journal = null;
         try {
+            Flyway flyway = Flyway.configure().dataSource(pool).locations("classpath:db/migration").load();
+            // Before anything is changed, the journal's replay included: a newer daemon's
+            // transactions are for a schema this one does not know.
+            refuseNewerSchema(flyway, dbDir);
             long applied = appliedTxid(pool);
             WriteJournal.Opened opened = WriteJournal.open(dbDir.resolve("journal"), JOURNAL_SEGMENT_BYTES,
                     JOURNAL_KEEP, Math.max(applied, 0));
@@ -198,8 +202,6 @@ public final class Database implements AutoCloseable {
                 replayed = missing.size();
                 applied = replay(pool, opened.journal(), missing, applied, dbDir);
             }
-            Flyway flyway = Flyway.configure().dataSource(pool).locations("classpath:db/migration").load();
-            refuseNewerSchema(flyway, dbDir);
             int migrated = flyway.migrate().migrationsExecuted;
             if (migrated > 0) {
                 // Migrations are not journaled: a clean SHUTDOWN writes them out before anything
