@@ -272,7 +272,10 @@ public final class RunScheduler implements AutoCloseable {
                 expiry = writeThreads.schedule(() -> refuse(new FailedPreconditionException("run " + runId
                         + " is busy; try again")), wait.toNanos(), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
-                // Stopping: the drain refuses what still waits.
+                // The daemon has stopped (the drain already refused what waited): refuse this one
+                // too, or a caller without a deadline would wait for ever.
+                refuse(new UnavailableException("the daemon is stopping; run " + runId
+                        + " was busy and nothing was changed"));
             }
         }
 
@@ -785,10 +788,11 @@ public final class RunScheduler implements AutoCloseable {
                 workers.awaitTermination(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
             dispatcher.awaitTermination(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            refuseQueuedWrites();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abandon = true;
+        } finally {
+            refuseQueuedWrites();
         }
     }
 
@@ -801,6 +805,15 @@ public final class RunScheduler implements AutoCloseable {
         left.forEach(w -> w.refuse(new UnavailableException("the daemon is stopping; run " + w.runId
                 + " was busy and nothing was changed")));
         writeThreads.shutdown();
+        // A write already being applied finishes (and is answered) before the database closes.
+        try {
+            if (!writeThreads.awaitTermination(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("an API write to a run was still being applied after {} ms of stopping",
+                        ABANDON_WAIT.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Waits until no run is in progress; false if {@code timeout} passed first. */
