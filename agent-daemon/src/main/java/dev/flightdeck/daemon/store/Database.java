@@ -127,6 +127,12 @@ public final class Database implements AutoCloseable {
      * write lock, like the three fields after it.
      */
     private long checkpointedTxid;
+    /**
+     * Checkpoints as before ADR 0018: H2 serializes and writes its chunk in the committing thread,
+     * under the write lock. Only for comparing the two in benchmarks.
+     */
+    static final boolean CHECKPOINT_INLINE = Boolean.getBoolean("flightdeck.db.checkpoint.inline");
+
     /** The last transaction in a checkpoint taken, whose chunk H2 may still be writing. */
     private long snapshotTxid;
     /** The H2 version of the newest checkpoint whose chunk is not known written yet; -1: none. */
@@ -515,9 +521,9 @@ public final class Database implements AutoCloseable {
         long txid = lastTxid;
         long start = System.nanoTime();
         try {
-            long version = h2Store.tryCommit();
+            long version = CHECKPOINT_INLINE ? -1 : h2Store.tryCommit();
             if (version < 0) {
-                // H2 did not take the snapshot (another store under way): store in this thread.
+                // Asked to, or H2 did not take the snapshot (another store under way): store here.
                 runCheckpoint(pool);
                 markCheckpointed(txid);
             } else {
