@@ -109,6 +109,9 @@ public final class CostsDashboardBench extends Application {
     private int tableWarmUpGaps;
     private static final int FIRST_PULSES = 10;
     private final StringBuilder startupTrace = new StringBuilder();
+    /** Thread CPU times at the last pulse, while a trace is kept (FX thread only). */
+    private CpuSample lastSample;
+    private CpuSample lastStartupSample;
     private static final String[] CHARTS = {"spend", "tenant", "latency", "tokens", "version"};
 
     @Override
@@ -165,6 +168,7 @@ public final class CostsDashboardBench extends Application {
                     if (gap > TimeUnit.MILLISECONDS.toNanos(TRACED_GAP_MS)) {
                         startupTrace.append(startupTrace.isEmpty() ? "" : "; ").append(ms(gap))
                                 .append(" (FX CPU ").append(ms(fxCpu.getCurrentThreadCpuTime() - lastStartupCpu))
+                                .append(", ").append(lastStartupSample == null ? "-" : CpuSample.take().since(lastStartupSample))
                                 .append(") ending ").append(ms(now - shownAt)).append(" after show");
                     }
                 }
@@ -180,16 +184,19 @@ public final class CostsDashboardBench extends Application {
                 tableWasHidden = hidden;
                 lastStartupPulse = now;
                 lastStartupCpu = fxCpu.getCurrentThreadCpuTime();
+                lastStartupSample = startingUp ? CpuSample.take() : null;
                 if (lastPulse != 0) {
                     maxGap = Math.max(maxGap, now - lastPulse);
                     if (tracing && now - lastPulse > TimeUnit.MILLISECONDS.toNanos(TRACED_GAP_MS)) {
                         trace.append(trace.isEmpty() ? "" : "; ").append(ms(now - lastPulse)).append(" (FX CPU ")
-                                .append(ms(fxCpu.getCurrentThreadCpuTime() - lastPulseCpu)).append(')')
+                                .append(ms(fxCpu.getCurrentThreadCpuTime() - lastPulseCpu)).append(", ")
+                                .append(lastSample == null ? "-" : CpuSample.take().since(lastSample)).append(')')
                                 .append(sincePulse.isEmpty() ? "" : " after" + sincePulse);
                     }
                 }
                 lastPulse = now;
                 lastPulseCpu = fxCpu.getCurrentThreadCpuTime();
+                lastSample = tracing ? CpuSample.take() : null;
                 sincePulse.setLength(0);
                 if (settled.getAsBoolean()) {
                     pulses.countDown();
@@ -307,6 +314,7 @@ public final class CostsDashboardBench extends Application {
             settled = done;
             pulses = latch;
             onFx.run();
+            lastSample = tracing ? CpuSample.take() : null;
             ran.countDown();
         });
         ran.await();
@@ -379,6 +387,144 @@ public final class CostsDashboardBench extends Application {
 
     private static long pct(long[] sorted, int p) {
         return sorted[Math.max(0, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    }
+
+    /**
+     * CPU time of every thread of this JVM at one moment, with GC and JIT time, so that a pulse
+     * gap can be split into who ran in it: the FX thread, JavaFX's render thread (QuantumRenderer,
+     * which rasterises the scene in software here and which a pulse waits for), the other Java
+     * threads (the in-process test daemon's gRPC and aggregation threads, the harness), and what
+     * no Java thread accounts for (JIT compiler and GC worker threads are hidden from ThreadMXBean:
+     * the process's CPU time less the Java threads').
+     */
+    static final class CpuSample {
+        private static final com.sun.management.ThreadMXBean THREADS =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        private static final com.sun.management.OperatingSystemMXBean OS =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        /** Thread names by id, looked up once per thread (FX thread only). */
+        private static final java.util.Map<Long, String> NAMES = new java.util.HashMap<>();
+        private final long[] ids;
+        private final long[] cpu;
+        private final long process;
+        private final long gc;
+        private final long jit;
+        /** Per thread group (see {@link #group}): run time and time runnable but waiting for a core, from Linux's schedstat. */
+        private final java.util.Map<String, long[]> sched = new java.util.HashMap<>();
+        /** Native thread names by task id (Linux truncates them to 15 characters), read once per task. */
+        private static final java.util.Map<String, String> COMMS = new java.util.HashMap<>();
+
+        private CpuSample() {
+            ids = THREADS.getAllThreadIds();
+            cpu = THREADS.getThreadCpuTime(ids);
+            process = OS.getProcessCpuTime();
+            gc = gcMillis();
+            jit = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+            readSchedstat();
+            for (long id : ids) {
+                if (!NAMES.containsKey(id)) {
+                    java.lang.management.ThreadInfo info = THREADS.getThreadInfo(id);
+                    NAMES.put(id, info == null ? "?" : info.getThreadName());
+                }
+            }
+        }
+
+        /**
+         * Linux only (elsewhere nothing is recorded): /proc/self/task/TID/schedstat holds the
+         * thread's run time and the time it was runnable but waited on a run queue — waiting for a
+         * core, which ThreadMXBean cannot tell apart from sleeping or waiting for a lock.
+         */
+        private void readSchedstat() {
+            java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+            if (tasks == null) {
+                return;
+            }
+            for (java.io.File task : tasks) {
+                try {
+                    String comm = COMMS.get(task.getName());
+                    if (comm == null) {
+                        comm = java.nio.file.Files.readString(new java.io.File(task, "comm").toPath()).trim();
+                        COMMS.put(task.getName(), comm);
+                    }
+                    String[] stat = java.nio.file.Files.readString(new java.io.File(task, "schedstat").toPath())
+                            .trim().split(" ");
+                    long[] sum = sched.computeIfAbsent(group(comm), g -> new long[2]);
+                    sum[0] += Long.parseLong(stat[0]);
+                    sum[1] += Long.parseLong(stat[1]);
+                    long[] all = sched.computeIfAbsent("all", g -> new long[2]);
+                    all[0] += Long.parseLong(stat[0]);
+                    all[1] += Long.parseLong(stat[1]);
+                } catch (java.io.IOException | RuntimeException e) {
+                    // the thread ended while being read: it has no share of the next gap
+                }
+            }
+        }
+
+        private static String group(String comm) {
+            if (comm.startsWith("JavaFX Applicat")) {
+                return "fx";
+            } else if (comm.startsWith("QuantumRenderer")) {
+                return "render";
+            } else if (comm.startsWith("Monocle Timer") || comm.contains("Timer")) {
+                return "timer"; // the pulse timer: a late timer is a late pulse
+            }
+            return "other";
+        }
+
+        private String waits(CpuSample before) {
+            if (sched.isEmpty()) {
+                return "";
+            }
+            StringBuilder out = new StringBuilder("; waiting for a core (runnable, not running):");
+            for (String g : List.of("fx", "render", "timer", "other", "all")) {
+                long[] now = sched.getOrDefault(g, new long[2]);
+                long[] was = before.sched.getOrDefault(g, new long[2]);
+                out.append(' ').append(g.equals("fx") ? "FX thread" : g.equals("all") ? "all threads" : g).append(' ')
+                        .append(ms(now[1] - was[1]));
+            }
+            return out.toString();
+        }
+
+        /** Now (FX thread). */
+        static CpuSample take() {
+            return new CpuSample();
+        }
+
+        /** Who used the CPU from {@code before} to this sample. */
+        String since(CpuSample before) {
+            // The FX thread's own CPU is printed by the caller, measured the same way as before.
+            java.util.Map<Long, Long> was = new java.util.HashMap<>();
+            for (int i = 0; i < before.ids.length; i++) {
+                was.put(before.ids[i], before.cpu[i]);
+            }
+            long render = 0;
+            long others = 0;
+            long javaCpu = 0;
+            String top = "";
+            long topCpu = 0;
+            for (int i = 0; i < ids.length; i++) {
+                if (cpu[i] < 0) {
+                    continue; // ended
+                }
+                long used = cpu[i] - Math.max(0, was.getOrDefault(ids[i], 0L));
+                javaCpu += used;
+                String name = NAMES.get(ids[i]);
+                if (name.startsWith("QuantumRenderer")) {
+                    render += used;
+                } else if (!name.equals("JavaFX Application Thread")) {
+                    others += used;
+                    if (used > topCpu) {
+                        topCpu = used;
+                        top = name;
+                    }
+                }
+            }
+            return "JVM uptime " + String.format(java.util.Locale.ROOT, "%.3f s", ManagementFactory.getRuntimeMXBean()
+                    .getUptime() / 1e3) + ", process CPU " + ms(process - before.process) + ": render " + ms(render) + ", other Java threads " + ms(others) + (topCpu > 1_000_000 ? " (most: " + top + " "
+                    + ms(topCpu) + ")" : "") + ", non-Java threads (JIT, GC, VM) " + ms(Math.max(0, process
+                    - before.process - javaCpu)) + "; GC pauses " + (gc - before.gc) + " ms; JIT compilations ending in it "
+                    + (jit - before.jit) + " ms" + waits(before);
+        }
     }
 
     private static String ms(long nanos) {
