@@ -107,11 +107,19 @@ public final class CostsDashboardBench extends Application {
     private long tableWarmUpMaxGap;
     private long tableWarmUpMaxCpu;
     private int tableWarmUpGaps;
+    /** Pulse gaps after the table's warm-up until the end of start-up: any later part of the warm-up (FX thread only). */
+    private boolean afterTable;
+    private long laterWarmUpMaxGap;
+    private long laterWarmUpMaxCpu;
+    private int laterWarmUpGaps;
     private static final int FIRST_PULSES = 10;
     private final StringBuilder startupTrace = new StringBuilder();
     /** Thread CPU times at the last pulse, while a trace is kept (FX thread only). */
     private CpuSample lastSample;
     private CpuSample lastStartupSample;
+    /** Taken when an answer is applied; the cold refresh's thread groups' CPU from there to the end (FX thread only). */
+    private CpuSample atAnswer;
+    private volatile String coldAfterAnswer = "";
     private static final String[] CHARTS = {"spend", "tenant", "latency", "tokens", "version"};
 
     @Override
@@ -136,6 +144,7 @@ public final class CostsDashboardBench extends Application {
         });
         costs.snapshotProperty().addListener((obs, old, s) -> {
             answeredAt = System.nanoTime();
+            atAnswer = CpuSample.take();
             gapWhileAsking = maxGap; // the queries ran in the background until now; the FX thread's own work follows
             maxGap = 0;
             sincePulse.append(" answer");
@@ -181,6 +190,12 @@ public final class CostsDashboardBench extends Application {
                     tableWarmUpMaxGap = Math.max(tableWarmUpMaxGap, now - lastStartupPulse);
                     tableWarmUpMaxCpu = Math.max(tableWarmUpMaxCpu, fxCpu.getCurrentThreadCpuTime() - lastStartupCpu);
                 }
+                if (lastStartupPulse != 0 && startingUp && afterTable) {
+                    laterWarmUpGaps++;
+                    laterWarmUpMaxGap = Math.max(laterWarmUpMaxGap, now - lastStartupPulse);
+                    laterWarmUpMaxCpu = Math.max(laterWarmUpMaxCpu, fxCpu.getCurrentThreadCpuTime() - lastStartupCpu);
+                }
+                afterTable |= tableWasHidden && !hidden; // the table shows again: what follows is any later part of the warm-up
                 tableWasHidden = hidden;
                 lastStartupPulse = now;
                 lastStartupCpu = fxCpu.getCurrentThreadCpuTime();
@@ -242,6 +257,9 @@ public final class CostsDashboardBench extends Application {
                     costs.refresh();
                 }, () -> costs.snapshotProperty().get() != before && !view.drawing() && !costs.loadingProperty().get());
                 long gc = gcMillis() - gc0;
+                if (cold) {
+                    coldAfterAnswer = onFx(() -> CpuSample.take().schedSince(atAnswer));
+                }
                 long beforeAnswer = onFx(() -> gapWhileAsking);
                 long gap = Math.max(beforeAnswer, gapAfterAnswer);
                 long answer = onFx(() -> answeredAt - askedAt);
@@ -257,6 +275,9 @@ public final class CostsDashboardBench extends Application {
                 rounds.add(new long[] {answer, gap, beforeAnswer, gapAfterAnswer, gc});
             }
             report(idleGap, rounds, points, onFx(() -> trace.toString()));
+            System.out.println("  COLD refresh from the answer to the last chart + " + PULSES_AFTER + " pulses, per thread group"
+                    + " (fx, render = QuantumRenderer, jit = C1/C2 compiler threads, gc = GC threads, timer = pulse timer): "
+                    + coldAfterAnswer);
             System.out.println(Boolean.parseBoolean(System.getProperty(CostsWarmUp.ENABLED_PROPERTY, "true"))
                     ? "  background warm-up of the Costs screen (CostsWarmUp) done " + warmUpMillis
                     + " ms after the screen was built; the first refresh was asked after it"
@@ -269,6 +290,9 @@ public final class CostsDashboardBench extends Application {
             System.out.println("    of which the table's warm-up on the FX thread (table hidden): " + onFx(() -> tableWarmUpGaps)
                     + " gaps, longest " + onFx(() -> ms(tableWarmUpMaxGap)) + ", most FX CPU in one gap "
                     + onFx(() -> ms(tableWarmUpMaxCpu)));
+            System.out.println("    then, from the table's warm-up to the end of start-up: " + onFx(() -> laterWarmUpGaps)
+                    + " gaps, longest " + onFx(() -> ms(laterWarmUpMaxGap)) + ", most FX CPU in one gap "
+                    + onFx(() -> ms(laterWarmUpMaxCpu)));
             System.out.println("    longest step per chart (spend, tenant, latency, tokens, version), wall: "
                     + onFx(() -> Arrays.stream(stepMax).mapToObj(CostsDashboardBench::ms).toList()));
             System.out.println("    the same in FX-thread CPU time:                                   "
@@ -467,8 +491,31 @@ public final class CostsDashboardBench extends Application {
                 return "render";
             } else if (comm.startsWith("Monocle Timer") || comm.contains("Timer")) {
                 return "timer"; // the pulse timer: a late timer is a late pulse
+            } else if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+                return "jit";
+            } else if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
+                return "gc";
             }
             return "other";
+        }
+
+        /** Run time and waiting for a core per thread group from {@code before} to this sample (Linux only). */
+        String schedSince(CpuSample before) {
+            if (sched.isEmpty()) {
+                return "(no schedstat on this system)";
+            }
+            StringBuilder out = new StringBuilder("CPU:");
+            List<String> groups = List.of("fx", "render", "jit", "gc", "timer", "other", "all");
+            for (String g : groups) {
+                out.append(' ').append(g).append(' ').append(ms(sched.getOrDefault(g, new long[2])[0]
+                        - before.sched.getOrDefault(g, new long[2])[0]));
+            }
+            out.append("; waiting for a core:");
+            for (String g : groups) {
+                out.append(' ').append(g).append(' ').append(ms(sched.getOrDefault(g, new long[2])[1]
+                        - before.sched.getOrDefault(g, new long[2])[1]));
+            }
+            return out.toString();
         }
 
         private String waits(CpuSample before) {
