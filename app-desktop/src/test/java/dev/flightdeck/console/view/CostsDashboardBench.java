@@ -489,7 +489,7 @@ public final class CostsDashboardBench extends Application {
                 return "fx";
             } else if (comm.startsWith("QuantumRenderer")) {
                 return "render";
-            } else if (comm.startsWith("Monocle Timer") || comm.contains("Timer")) {
+            } else if (comm.contains("Timer")) { // Monocle's; gRPC's is "grpc-timer-0"
                 return "timer"; // the pulse timer: a late timer is a late pulse
             } else if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
                 return "jit";
@@ -504,30 +504,22 @@ public final class CostsDashboardBench extends Application {
             if (sched.isEmpty()) {
                 return "(no schedstat on this system)";
             }
-            StringBuilder out = new StringBuilder("CPU:");
             List<String> groups = List.of("fx", "render", "jit", "gc", "timer", "other", "all");
-            for (String g : groups) {
-                out.append(' ').append(g).append(' ').append(ms(sched.getOrDefault(g, new long[2])[0]
-                        - before.sched.getOrDefault(g, new long[2])[0]));
-            }
-            out.append("; waiting for a core:");
-            for (String g : groups) {
-                out.append(' ').append(g).append(' ').append(ms(sched.getOrDefault(g, new long[2])[1]
-                        - before.sched.getOrDefault(g, new long[2])[1]));
-            }
-            return out.toString();
+            return "CPU:" + deltas(before, groups, 0) + "; waiting for a core:" + deltas(before, groups, 1);
         }
 
         private String waits(CpuSample before) {
-            if (sched.isEmpty()) {
-                return "";
-            }
-            StringBuilder out = new StringBuilder("; waiting for a core (runnable, not running):");
-            for (String g : List.of("fx", "render", "timer", "other", "all")) {
-                long[] now = sched.getOrDefault(g, new long[2]);
-                long[] was = before.sched.getOrDefault(g, new long[2]);
-                out.append(' ').append(g.equals("fx") ? "FX thread" : g.equals("all") ? "all threads" : g).append(' ')
-                        .append(ms(now[1] - was[1]));
+            return sched.isEmpty() ? "" : "; waiting for a core (runnable, not running):"
+                    + deltas(before, List.of("fx", "render", "timer", "other", "all"), 1);
+        }
+
+        /** " group 1.2 ms" for each group: schedstat field {@code field} (0 run time, 1 waiting) since {@code before}. */
+        private String deltas(CpuSample before, List<String> groups, int field) {
+            StringBuilder out = new StringBuilder();
+            for (String g : groups) {
+                long now = sched.getOrDefault(g, new long[2])[field];
+                long was = before.sched.getOrDefault(g, new long[2])[field];
+                out.append(' ').append(g).append(' ').append(ms(now - was));
             }
             return out.toString();
         }
@@ -566,11 +558,13 @@ public final class CostsDashboardBench extends Application {
                     }
                 }
             }
-            return "JVM uptime " + String.format(java.util.Locale.ROOT, "%.3f s", ManagementFactory.getRuntimeMXBean()
-                    .getUptime() / 1e3) + ", process CPU " + ms(process - before.process) + ": render " + ms(render) + ", other Java threads " + ms(others) + (topCpu > 1_000_000 ? " (most: " + top + " "
-                    + ms(topCpu) + ")" : "") + ", non-Java threads (JIT, GC, VM) " + ms(Math.max(0, process
-                    - before.process - javaCpu)) + "; GC pauses " + (gc - before.gc) + " ms; JIT compilations ending in it "
-                    + (jit - before.jit) + " ms" + waits(before);
+            String uptime = String.format(java.util.Locale.ROOT, "%.3f s",
+                    ManagementFactory.getRuntimeMXBean().getUptime() / 1e3);
+            String most = topCpu > 1_000_000 ? " (most: " + top + " " + ms(topCpu) + ")" : "";
+            return "JVM uptime " + uptime + ", process CPU " + ms(process - before.process) + ": render " + ms(render)
+                    + ", other Java threads " + ms(others) + most + ", non-Java threads (JIT, GC, VM) "
+                    + ms(Math.max(0, process - before.process - javaCpu)) + "; GC pauses " + (gc - before.gc)
+                    + " ms; JIT compilations ending in it " + (jit - before.jit) + " ms" + waits(before);
         }
     }
 
