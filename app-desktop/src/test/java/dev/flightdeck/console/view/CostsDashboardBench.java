@@ -107,8 +107,19 @@ public final class CostsDashboardBench extends Application {
     private long tableWarmUpMaxGap;
     private long tableWarmUpMaxCpu;
     private int tableWarmUpGaps;
+    /** Pulse gaps after the table's warm-up until the end of start-up: any later part of the warm-up (FX thread only). */
+    private boolean afterTable;
+    private long laterWarmUpMaxGap;
+    private long laterWarmUpMaxCpu;
+    private int laterWarmUpGaps;
     private static final int FIRST_PULSES = 10;
     private final StringBuilder startupTrace = new StringBuilder();
+    /** Thread CPU times at the last pulse, while a trace is kept (FX thread only). */
+    private CpuSample lastSample;
+    private CpuSample lastStartupSample;
+    /** Taken when an answer is applied; the cold refresh's thread groups' CPU from there to the end (FX thread only). */
+    private CpuSample atAnswer;
+    private volatile String coldAfterAnswer = "";
     private static final String[] CHARTS = {"spend", "tenant", "latency", "tokens", "version"};
 
     @Override
@@ -133,6 +144,7 @@ public final class CostsDashboardBench extends Application {
         });
         costs.snapshotProperty().addListener((obs, old, s) -> {
             answeredAt = System.nanoTime();
+            atAnswer = CpuSample.take();
             gapWhileAsking = maxGap; // the queries ran in the background until now; the FX thread's own work follows
             maxGap = 0;
             sincePulse.append(" answer");
@@ -165,6 +177,7 @@ public final class CostsDashboardBench extends Application {
                     if (gap > TimeUnit.MILLISECONDS.toNanos(TRACED_GAP_MS)) {
                         startupTrace.append(startupTrace.isEmpty() ? "" : "; ").append(ms(gap))
                                 .append(" (FX CPU ").append(ms(fxCpu.getCurrentThreadCpuTime() - lastStartupCpu))
+                                .append(", ").append(lastStartupSample == null ? "-" : CpuSample.take().since(lastStartupSample))
                                 .append(") ending ").append(ms(now - shownAt)).append(" after show");
                     }
                 }
@@ -177,19 +190,28 @@ public final class CostsDashboardBench extends Application {
                     tableWarmUpMaxGap = Math.max(tableWarmUpMaxGap, now - lastStartupPulse);
                     tableWarmUpMaxCpu = Math.max(tableWarmUpMaxCpu, fxCpu.getCurrentThreadCpuTime() - lastStartupCpu);
                 }
+                if (lastStartupPulse != 0 && startingUp && afterTable) {
+                    laterWarmUpGaps++;
+                    laterWarmUpMaxGap = Math.max(laterWarmUpMaxGap, now - lastStartupPulse);
+                    laterWarmUpMaxCpu = Math.max(laterWarmUpMaxCpu, fxCpu.getCurrentThreadCpuTime() - lastStartupCpu);
+                }
+                afterTable |= tableWasHidden && !hidden; // the table shows again: what follows is any later part of the warm-up
                 tableWasHidden = hidden;
                 lastStartupPulse = now;
                 lastStartupCpu = fxCpu.getCurrentThreadCpuTime();
+                lastStartupSample = startingUp ? CpuSample.take() : null;
                 if (lastPulse != 0) {
                     maxGap = Math.max(maxGap, now - lastPulse);
                     if (tracing && now - lastPulse > TimeUnit.MILLISECONDS.toNanos(TRACED_GAP_MS)) {
                         trace.append(trace.isEmpty() ? "" : "; ").append(ms(now - lastPulse)).append(" (FX CPU ")
-                                .append(ms(fxCpu.getCurrentThreadCpuTime() - lastPulseCpu)).append(')')
+                                .append(ms(fxCpu.getCurrentThreadCpuTime() - lastPulseCpu)).append(", ")
+                                .append(lastSample == null ? "-" : CpuSample.take().since(lastSample)).append(')')
                                 .append(sincePulse.isEmpty() ? "" : " after" + sincePulse);
                     }
                 }
                 lastPulse = now;
                 lastPulseCpu = fxCpu.getCurrentThreadCpuTime();
+                lastSample = tracing ? CpuSample.take() : null;
                 sincePulse.setLength(0);
                 if (settled.getAsBoolean()) {
                     pulses.countDown();
@@ -235,6 +257,9 @@ public final class CostsDashboardBench extends Application {
                     costs.refresh();
                 }, () -> costs.snapshotProperty().get() != before && !view.drawing() && !costs.loadingProperty().get());
                 long gc = gcMillis() - gc0;
+                if (cold) {
+                    coldAfterAnswer = onFx(() -> CpuSample.take().schedSince(atAnswer));
+                }
                 long beforeAnswer = onFx(() -> gapWhileAsking);
                 long gap = Math.max(beforeAnswer, gapAfterAnswer);
                 long answer = onFx(() -> answeredAt - askedAt);
@@ -250,6 +275,9 @@ public final class CostsDashboardBench extends Application {
                 rounds.add(new long[] {answer, gap, beforeAnswer, gapAfterAnswer, gc});
             }
             report(idleGap, rounds, points, onFx(() -> trace.toString()));
+            System.out.println("  COLD refresh from the answer to the last chart + " + PULSES_AFTER + " pulses, per thread group"
+                    + " (fx, render = QuantumRenderer, jit = C1/C2 compiler threads, gc = GC threads, timer = pulse timer): "
+                    + coldAfterAnswer);
             System.out.println(Boolean.parseBoolean(System.getProperty(CostsWarmUp.ENABLED_PROPERTY, "true"))
                     ? "  background warm-up of the Costs screen (CostsWarmUp) done " + warmUpMillis
                     + " ms after the screen was built; the first refresh was asked after it"
@@ -262,6 +290,9 @@ public final class CostsDashboardBench extends Application {
             System.out.println("    of which the table's warm-up on the FX thread (table hidden): " + onFx(() -> tableWarmUpGaps)
                     + " gaps, longest " + onFx(() -> ms(tableWarmUpMaxGap)) + ", most FX CPU in one gap "
                     + onFx(() -> ms(tableWarmUpMaxCpu)));
+            System.out.println("    then, from the table's warm-up to the end of start-up: " + onFx(() -> laterWarmUpGaps)
+                    + " gaps, longest " + onFx(() -> ms(laterWarmUpMaxGap)) + ", most FX CPU in one gap "
+                    + onFx(() -> ms(laterWarmUpMaxCpu)));
             System.out.println("    longest step per chart (spend, tenant, latency, tokens, version), wall: "
                     + onFx(() -> Arrays.stream(stepMax).mapToObj(CostsDashboardBench::ms).toList()));
             System.out.println("    the same in FX-thread CPU time:                                   "
@@ -307,6 +338,7 @@ public final class CostsDashboardBench extends Application {
             settled = done;
             pulses = latch;
             onFx.run();
+            lastSample = tracing ? CpuSample.take() : null;
             ran.countDown();
         });
         ran.await();
@@ -379,6 +411,161 @@ public final class CostsDashboardBench extends Application {
 
     private static long pct(long[] sorted, int p) {
         return sorted[Math.max(0, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    }
+
+    /**
+     * CPU time of every thread of this JVM at one moment, with GC and JIT time, so that a pulse
+     * gap can be split into who ran in it: the FX thread, JavaFX's render thread (QuantumRenderer,
+     * which rasterises the scene in software here and which a pulse waits for), the other Java
+     * threads (the in-process test daemon's gRPC and aggregation threads, the harness), and what
+     * no Java thread accounts for (JIT compiler and GC worker threads are hidden from ThreadMXBean:
+     * the process's CPU time less the Java threads').
+     */
+    static final class CpuSample {
+        private static final com.sun.management.ThreadMXBean THREADS =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        private static final com.sun.management.OperatingSystemMXBean OS =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        /** Thread names by id, looked up once per thread (FX thread only). */
+        private static final java.util.Map<Long, String> NAMES = new java.util.HashMap<>();
+        private final long[] ids;
+        private final long[] cpu;
+        private final long process;
+        private final long gc;
+        private final long jit;
+        /** Per thread group (see {@link #group}): run time and time runnable but waiting for a core, from Linux's schedstat. */
+        private final java.util.Map<String, long[]> sched = new java.util.HashMap<>();
+        /** Native thread names by task id (Linux truncates them to 15 characters), read once per task. */
+        private static final java.util.Map<String, String> COMMS = new java.util.HashMap<>();
+
+        private CpuSample() {
+            ids = THREADS.getAllThreadIds();
+            cpu = THREADS.getThreadCpuTime(ids);
+            process = OS.getProcessCpuTime();
+            gc = gcMillis();
+            jit = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+            readSchedstat();
+            for (long id : ids) {
+                if (!NAMES.containsKey(id)) {
+                    java.lang.management.ThreadInfo info = THREADS.getThreadInfo(id);
+                    NAMES.put(id, info == null ? "?" : info.getThreadName());
+                }
+            }
+        }
+
+        /**
+         * Linux only (elsewhere nothing is recorded): /proc/self/task/TID/schedstat holds the
+         * thread's run time and the time it was runnable but waited on a run queue — waiting for a
+         * core, which ThreadMXBean cannot tell apart from sleeping or waiting for a lock.
+         */
+        private void readSchedstat() {
+            java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+            if (tasks == null) {
+                return;
+            }
+            for (java.io.File task : tasks) {
+                try {
+                    String comm = COMMS.get(task.getName());
+                    if (comm == null) {
+                        comm = java.nio.file.Files.readString(new java.io.File(task, "comm").toPath()).trim();
+                        COMMS.put(task.getName(), comm);
+                    }
+                    String[] stat = java.nio.file.Files.readString(new java.io.File(task, "schedstat").toPath())
+                            .trim().split(" ");
+                    long[] sum = sched.computeIfAbsent(group(comm), g -> new long[2]);
+                    sum[0] += Long.parseLong(stat[0]);
+                    sum[1] += Long.parseLong(stat[1]);
+                    long[] all = sched.computeIfAbsent("all", g -> new long[2]);
+                    all[0] += Long.parseLong(stat[0]);
+                    all[1] += Long.parseLong(stat[1]);
+                } catch (java.io.IOException | RuntimeException e) {
+                    // the thread ended while being read: it has no share of the next gap
+                }
+            }
+        }
+
+        private static String group(String comm) {
+            if (comm.startsWith("JavaFX Applicat")) {
+                return "fx";
+            } else if (comm.startsWith("QuantumRenderer")) {
+                return "render";
+            } else if (comm.contains("Timer")) { // Monocle's; gRPC's is "grpc-timer-0"
+                return "timer"; // the pulse timer: a late timer is a late pulse
+            } else if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+                return "jit";
+            } else if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
+                return "gc";
+            }
+            return "other";
+        }
+
+        /** Run time and waiting for a core per thread group from {@code before} to this sample (Linux only). */
+        String schedSince(CpuSample before) {
+            if (sched.isEmpty()) {
+                return "(no schedstat on this system)";
+            }
+            List<String> groups = List.of("fx", "render", "jit", "gc", "timer", "other", "all");
+            return "CPU:" + deltas(before, groups, 0) + "; waiting for a core:" + deltas(before, groups, 1);
+        }
+
+        private String waits(CpuSample before) {
+            return sched.isEmpty() ? "" : "; waiting for a core (runnable, not running):"
+                    + deltas(before, List.of("fx", "render", "timer", "other", "all"), 1);
+        }
+
+        /** " group 1.2 ms" for each group: schedstat field {@code field} (0 run time, 1 waiting) since {@code before}. */
+        private String deltas(CpuSample before, List<String> groups, int field) {
+            StringBuilder out = new StringBuilder();
+            for (String g : groups) {
+                long now = sched.getOrDefault(g, new long[2])[field];
+                long was = before.sched.getOrDefault(g, new long[2])[field];
+                out.append(' ').append(g).append(' ').append(ms(now - was));
+            }
+            return out.toString();
+        }
+
+        /** Now (FX thread). */
+        static CpuSample take() {
+            return new CpuSample();
+        }
+
+        /** Who used the CPU from {@code before} to this sample. */
+        String since(CpuSample before) {
+            // The FX thread's own CPU is printed by the caller, measured the same way as before.
+            java.util.Map<Long, Long> was = new java.util.HashMap<>();
+            for (int i = 0; i < before.ids.length; i++) {
+                was.put(before.ids[i], before.cpu[i]);
+            }
+            long render = 0;
+            long others = 0;
+            long javaCpu = 0;
+            String top = "";
+            long topCpu = 0;
+            for (int i = 0; i < ids.length; i++) {
+                if (cpu[i] < 0) {
+                    continue; // ended
+                }
+                long used = cpu[i] - Math.max(0, was.getOrDefault(ids[i], 0L));
+                javaCpu += used;
+                String name = NAMES.get(ids[i]);
+                if (name.startsWith("QuantumRenderer")) {
+                    render += used;
+                } else if (!name.equals("JavaFX Application Thread")) {
+                    others += used;
+                    if (used > topCpu) {
+                        topCpu = used;
+                        top = name;
+                    }
+                }
+            }
+            String uptime = String.format(java.util.Locale.ROOT, "%.3f s",
+                    ManagementFactory.getRuntimeMXBean().getUptime() / 1e3);
+            String most = topCpu > 1_000_000 ? " (most: " + top + " " + ms(topCpu) + ")" : "";
+            return "JVM uptime " + uptime + ", process CPU " + ms(process - before.process) + ": render " + ms(render)
+                    + ", other Java threads " + ms(others) + most + ", non-Java threads (JIT, GC, VM) "
+                    + ms(Math.max(0, process - before.process - javaCpu)) + "; GC pauses " + (gc - before.gc)
+                    + " ms; JIT compilations ending in it " + (jit - before.jit) + " ms" + waits(before);
+        }
     }
 
     private static String ms(long nanos) {
