@@ -57,6 +57,14 @@ public final class CostsDashboardBench extends Application {
     private static final int DAYS = Integer.getInteger("bench.days", MAX_DAYS);
     private static final int MODELS = Integer.getInteger("bench.models", 25);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 20);
+    /**
+     * How many times the test daemon answers the screen's five queries, called in process with no
+     * console code involved, before the console's first refresh: the console is then cold against
+     * a daemon that has been running, as when a user opens the console on a running flightdeckd
+     * (another process: its aggregation code is compiled already, and no JIT compiles it while the
+     * console draws). 0 measures a cold console against a cold daemon in one JVM.
+     */
+    private static final int DAEMON_WARM_UP = Integer.getInteger("bench.daemonWarmUp", 30);
     private static final int WARMUP = 3;
     private static final int PULSES_AFTER = 12;
 
@@ -236,6 +244,7 @@ public final class CostsDashboardBench extends Application {
             // The console refreshes the Costs screen when its tab is first opened; the warm-up
             // started with the screen runs before that (its duration is reported).
             CostsWarmUp.done().get(60, TimeUnit.SECONDS);
+            warmTheDaemon(console.costs());
             idle(); // let the window settle
             long idleGap = idle();
             CostsViewModel costs = console.costs();
@@ -309,6 +318,68 @@ public final class CostsDashboardBench extends Application {
     }
 
     /** Milliseconds all garbage collectors have paused or worked so far. */
+    /** {@link #DAEMON_WARM_UP} rounds of the screen's queries, straight to the test daemon's service. */
+    private void warmTheDaemon(CostsViewModel costs) throws Exception {
+        if (DAEMON_WARM_UP == 0) {
+            return;
+        }
+        LocalDate from = onFx(() -> costs.customFromProperty().get());
+        LocalDate to = onFx(() -> costs.customToProperty().get()).plusDays(1);
+        dev.flightdeck.proto.v1.QueryCostRequest.Builder base = dev.flightdeck.proto.v1.QueryCostRequest.newBuilder()
+                .setFrom(timestamp(from)).setTo(timestamp(to));
+        List<dev.flightdeck.proto.v1.QueryCostRequest> queries = List.of(
+                base.clone().addGroupBy(dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_DAY)
+                        .addGroupBy(dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_MODEL).build(),
+                base.clone().addGroupBy(dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_DAY).build(),
+                base.clone().addGroupBy(dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_TENANT).build(),
+                base.clone().addGroupBy(dev.flightdeck.proto.v1.CostDimension.COST_DIMENSION_BUNDLE_VERSION).build());
+        dev.flightdeck.proto.v1.TopRunsRequest top = dev.flightdeck.proto.v1.TopRunsRequest.newBuilder()
+                .setFrom(timestamp(from)).setTo(timestamp(to)).setLimit(CostsViewModel.TOP_RUNS).build();
+        long start = System.nanoTime();
+        for (int i = 0; i < DAEMON_WARM_UP; i++) {
+            for (dev.flightdeck.proto.v1.QueryCostRequest q : queries) {
+                daemon.costs.queryCost(q, new Discard<>());
+            }
+            daemon.costs.topRuns(top, new Discard<>());
+        }
+        daemon.costs.queries.clear();
+        daemon.costs.topRunsRequests.clear();
+        long answered = System.nanoTime();
+        // The JIT compiles what the warm-up made hot after it: wait until it is done (a quarter
+        // of a second with under 5 ms of compiling), or that would fall into the refresh.
+        var jit = ManagementFactory.getCompilationMXBean();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (long before = -1, now = jit.getTotalCompilationTime(); now - before >= 5 && System.nanoTime() < deadline;
+             before = now, now = jit.getTotalCompilationTime()) {
+            Thread.sleep(250); // sampling the JIT's clock, not waiting for a state
+        }
+        System.out.printf("  the test daemon answered the screen's queries %d times in process before the first refresh"
+                + " (%d ms, then %d ms until the JIT was idle): a running daemon, a cold console"
+                + " (-Dbench.daemonWarmUp=0: both cold)%n", DAEMON_WARM_UP, (answered - start) / 1_000_000,
+                (System.nanoTime() - answered) / 1_000_000);
+    }
+
+    private static com.google.protobuf.Timestamp timestamp(LocalDate day) {
+        return com.google.protobuf.Timestamp.newBuilder().setSeconds(day.atStartOfDay(ZoneOffset.UTC).toEpochSecond())
+                .build();
+    }
+
+    /** Takes an answer and drops it. */
+    private static final class Discard<T> implements io.grpc.stub.StreamObserver<T> {
+        @Override
+        public void onNext(T value) {
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            throw new IllegalStateException("the test daemon failed a warm-up query", t);
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+    }
+
     private static long gcMillis() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime).sum();
