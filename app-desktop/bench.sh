@@ -5,7 +5,7 @@
 # BENCH_GLASS=gtk it uses a real window. Extra JVM options: BENCH_JAVA_OPTS
 # (-Dbench.days=400 -Dbench.models=25 -Dbench.rounds=20). The first (cold) refresh of the JVM is
 # reported on its own line; -Dflightdeck.console.costsWarmUp=false measures it without the Costs
-# screen's background chart warm-up.
+# screen's background chart warm-up. BENCH_JIT=tiered: without the console's C1-only JIT setting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -q -B ${BENCH_MAVEN_OPTS:-} -pl app-desktop -am test-compile dependency:build-classpath \
@@ -17,4 +17,6 @@ else
   GLASS=(-Dglass.platform=Monocle -Dmonocle.platform=Headless -Dprism.order=sw -Djava.awt.headless=true
          -Dheadless.geometry=1400x900-32)
 fi
-exec java ${BENCH_JAVA_OPTS:-} "${GLASS[@]}" -cp "$CP" 'dev.flightdeck.console.view.CostsDashboardBench$Main'
+# The JIT setting the console's launchers use (ADR 0019); BENCH_JIT=tiered measures without it.
+if [ "${BENCH_JIT:-c1}" = tiered ]; then JIT=(); else JIT=(-XX:TieredStopAtLevel=1); fi
+exec java "${JIT[@]}" ${BENCH_JAVA_OPTS:-} "${GLASS[@]}" -cp "$CP" 'dev.flightdeck.console.view.CostsDashboardBench$Main'
