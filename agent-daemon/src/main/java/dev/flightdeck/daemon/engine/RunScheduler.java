@@ -96,10 +96,15 @@ public final class RunScheduler implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService dispatcher;
     /**
-     * Applies writes queued on runs once their holder lets go, answers their callers, and times
-     * their waits: neither a worker nor another caller's rpc thread does that work.
+     * Applies writes queued on runs once their holder lets go and answers their callers: neither
+     * a worker nor another caller's rpc thread does that work.
      */
     private final ScheduledThreadPoolExecutor writeThreads;
+    /**
+     * Times the waits of queued writes and refuses them as busy: a thread of its own, so a slow
+     * write being applied on the write threads never delays a refusal past its caller's deadline.
+     */
+    private final ScheduledThreadPoolExecutor writeTimers;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     /** Orders the turns of equal rank first come, first served. */
     private final AtomicLong turnCount = new AtomicLong();
@@ -269,11 +274,11 @@ public final class RunScheduler implements AutoCloseable {
         /** Waits for the run at most {@code wait}, then is refused as busy. */
         void expireAfter(Duration wait) {
             try {
-                expiry = writeThreads.schedule(() -> refuse(new FailedPreconditionException("run " + runId
+                expiry = writeTimers.schedule(() -> refuse(new FailedPreconditionException("run " + runId
                         + " is busy; try again")), wait.toNanos(), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
-                // The daemon has stopped (the drain already refused what waited): refuse this one
-                // too, or a caller without a deadline would wait for ever.
+                // The daemon is stopping (the drain refuses what waited, or already has): refuse
+                // this one too, or a caller without a deadline would wait for ever.
                 refuse(new UnavailableException("the daemon is stopping; run " + runId
                         + " was busy and nothing was changed"));
             }
@@ -317,6 +322,11 @@ public final class RunScheduler implements AutoCloseable {
         this.writeThreads.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.writeThreads.setKeepAliveTime(THREAD_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
         this.writeThreads.allowCoreThreadTimeOut(true);
+        this.writeTimers = new ScheduledThreadPoolExecutor(1, named("run-write-timers"));
+        this.writeTimers.setRemoveOnCancelPolicy(true);
+        this.writeTimers.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.writeTimers.setKeepAliveTime(THREAD_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
+        this.writeTimers.allowCoreThreadTimeOut(true);
     }
 
     /** A scheduler with {@link #DEFAULT_STEP_THREADS} worker threads at most. */
@@ -798,6 +808,9 @@ public final class RunScheduler implements AutoCloseable {
 
     /** Stopping: writes still waiting for their run are refused (never applied) and the write threads end. */
     private void refuseQueuedWrites() {
+        // First, so a write queued from now on finds no timer and is refused at once (expireAfter);
+        // the timers of those queued before are dropped, and they are refused below.
+        writeTimers.shutdown();
         List<HeldWrite<?>> left;
         synchronized (this) {
             left = waitingWrites.values().stream().<HeldWrite<?>>flatMap(ArrayDeque::stream).toList();

@@ -354,6 +354,55 @@ class AsyncModelCallTest {
         assertThat(applied.get()).as("a refused write is never applied").isZero();
     }
 
+    /**
+     * Queues a write on {@code id} (nobody may hold it) that blocks on a write thread until
+     * {@code release} completes; returns once it is being applied there.
+     */
+    private void applyingOnAWriteThreadUntil(String id, CompletableFuture<Void> release) throws Exception {
+        CompletableFuture<String> applying = new CompletableFuture<>();
+        CompletableFuture<Void> holderRelease = new CompletableFuture<>();
+        CompletableFuture<Void> holding = new CompletableFuture<>();
+        CompletableFuture.runAsync(() -> scheduler.whenHeld(id, () -> {
+            holding.complete(null);
+            return holderRelease.join();
+        }));
+        holding.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        scheduler.whenHeld(id, () -> {
+            applying.complete(Thread.currentThread().getName());
+            return release.join();
+        });
+        holderRelease.complete(null); // the run is let go: the queued write goes to a write thread
+        assertThat(applying.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).startsWith("run-writes-");
+    }
+
+    @Test
+    void aWriteIsRefusedAsBusyBeforeItsCallersDeadlineEvenWhileSlowWritesTakeEveryWriteThread() throws Exception {
+        scheduler = new RunScheduler(loop, runs, 4);
+        CompletableFuture<Void> slowWritesEnd = new CompletableFuture<>();
+        try {
+            applyingOnAWriteThreadUntil("run-slow-1", slowWritesEnd);
+            applyingOnAWriteThreadUntil("run-slow-2", slowWritesEnd); // both write threads now busy
+            AtomicInteger applied = new AtomicInteger();
+            CompletableFuture<Integer> write;
+            long sent;
+            try (RunHold ignored = RunHold.of(scheduler, "run-held")) {
+                sent = System.nanoTime();
+                write = scheduler.whenHeld("run-held", applied::incrementAndGet, CallerWait.upTo(Duration.ofMillis(300)));
+
+                assertThatThrownBy(() -> write.get(5, TimeUnit.SECONDS))
+                        .as("refused while the slow writes still take both write threads")
+                        .isInstanceOf(ExecutionException.class)
+                        .cause().isInstanceOf(dev.flightdeck.daemon.error.FailedPreconditionException.class)
+                        .hasMessage("run run-held is busy; try again");
+                assertThat(Duration.ofNanos(System.nanoTime() - sent)).as("refused after").isLessThan(Duration.ofSeconds(2));
+                slowWritesEnd.complete(null);
+            }
+            assertThat(applied.get()).as("a refused write is never applied").isZero();
+        } finally {
+            slowWritesEnd.complete(null);
+        }
+    }
+
     @Test
     void aCancelQueuedBehindAnotherWriteIsAppliedAfterItAndAnswersWithTheCancelledRun() throws Exception {
         scheduler = new RunScheduler(loop, runs, 4);
