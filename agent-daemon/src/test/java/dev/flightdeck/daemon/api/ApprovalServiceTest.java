@@ -46,6 +46,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -425,6 +426,46 @@ class ApprovalServiceTest {
         try (RunHold ignored = RunHold.of(daemon.assembly().scheduler(), a.runId())) {
             assertRefused(() -> client.withDeadline(Duration.ofMillis(800)).cancelRun(a.runId(), "not needed", "ann"),
                     "FAILED_PRECONDITION", "run " + a.runId() + " is busy; try again");
+        }
+
+        assertUntouched(a);
+    }
+
+    @Test
+    void afterTheDrainWritesToAHeldRunAreRefusedUnavailableChangingNothingWhileAWriteBeingAppliedFinishesAndIsAnswered()
+            throws Exception {
+        ApprovalInfo a = pausedRefund("");
+        RunScheduler scheduler = daemon.assembly().scheduler();
+        CompletableFuture<Void> releaseWrite = new CompletableFuture<>();
+        CompletableFuture<String> beingApplied;
+        CompletableFuture<Void> drained;
+        try (RunHold ignored = RunHold.of(scheduler, a.runId())) {
+            // Another run's write, queued behind a hold and then applied on a write thread, still
+            // in progress when the drain begins.
+            CompletableFuture<String> applying = new CompletableFuture<>();
+            RunHold other = RunHold.of(scheduler, "run-being-written");
+            beingApplied = scheduler.whenHeld("run-being-written", () -> {
+                applying.complete(Thread.currentThread().getName());
+                releaseWrite.join();
+                return "applied";
+            });
+            CompletableFuture.runAsync(other::close); // lets go; returns once the write above is applied
+            assertThat(applying.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).startsWith("run-writes-");
+            drained = CompletableFuture.runAsync(() -> scheduler.drain(Duration.ofSeconds(1)));
+            assertThatThrownBy(() -> drained.get(500, TimeUnit.MILLISECONDS))
+                    .as("the drain waits for the write being applied").isInstanceOf(TimeoutException.class);
+            releaseWrite.complete(null);
+            assertThat(beingApplied.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("applied");
+            drained.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+            // The run is still held (by a write applied on its caller's thread): nothing may queue on it now.
+            String refusal = "the daemon is stopping; run " + a.runId() + " was busy and nothing was changed";
+            assertRefused(() -> client.decideApproval(DecideApproval.approve(a.approvalId(), "ok", "ann")),
+                    "UNAVAILABLE", refusal);
+            assertRefused(() -> client.cancelRun(a.runId(), "not needed", "ann"), "UNAVAILABLE", refusal);
+            assertThat(scheduler.queuedWrites()).isZero();
+        } finally {
+            releaseWrite.complete(null);
         }
 
         assertUntouched(a);
