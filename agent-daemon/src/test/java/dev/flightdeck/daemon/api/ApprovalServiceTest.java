@@ -348,8 +348,12 @@ class ApprovalServiceTest {
     void cancellingAWaitingRunClosesItsApprovalWhichCanNoLongerBeDecided() throws IOException {
         ApprovalInfo a = pausedRefund("");
 
-        client.cancelRun(a.runId(), "customer withdrew", "ann");
+        dev.flightdeck.client.RunInfo answered = client.cancelRun(a.runId(), "customer withdrew", "ann");
 
+        assertThat(answered).as("CancelRun's answer: the run as committed cancelled")
+                .isEqualTo(client.getRun(a.runId()));
+        assertThat(answered.state()).isEqualTo(RunState.CANCELLED);
+        assertThat(answered.statusMessage()).isEqualTo("cancelled by ann: customer withdrew");
         ApprovalInfo closed = client.listApprovals(new ApprovalFilter(null, a.runId(), ""), 0, "").items().get(0);
         assertThat(closed.state()).isEqualTo(ApprovalState.CLOSED);
         assertThat(closed.decisionReason()).contains("CANCELLED");

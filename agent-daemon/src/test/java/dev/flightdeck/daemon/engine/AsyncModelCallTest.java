@@ -88,10 +88,15 @@ class AsyncModelCallTest {
 
         /** When set, every call throws it at once instead of answering. */
         volatile Error throwOnCall;
+        /** When set, every call keeps its caller's thread (the worker) until it completes, like a slow step. */
+        volatile CompletableFuture<Void> keepTheWorker;
 
         @Override
         public CompletableFuture<ModelReply> call(ModelRequest request) {
             issued.incrementAndGet();
+            if (keepTheWorker != null) {
+                keepTheWorker.join();
+            }
             if (throwOnCall != null) {
                 throw throwOnCall;
             }
@@ -229,6 +234,40 @@ class AsyncModelCallTest {
         assertThat(run(id).statusMessage()).isEqualTo("cancelled by alice: not needed");
         Await.until("the run is let go", TIMEOUT, () -> scheduler.busyWorkers() == 0);
         assertThat(types(id)).containsExactly("run_started", "model_requested", "cancel_requested", "run_finished");
+    }
+
+    @Test
+    void aCancelOfARunAWorkerHoldsAnswersWithTheRunAsCancelledOnceTheWorkerAppliedIt() throws Exception {
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = queue(push(""), 1, "a").get(0);
+        scheduler.resumeUnfinished();
+        Await.until("the call is in flight", TIMEOUT, () -> model.inFlight.get() == 1);
+
+        RunRecord answered = scheduler.cancel(run(id), "alice", "not needed", CallerWait.unbounded())
+                .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(answered).isEqualTo(run(id));
+        assertThat(answered.status()).isEqualTo(RunStatus.CANCELLED);
+        assertThat(answered.statusMessage()).isEqualTo("cancelled by alice: not needed");
+    }
+
+    @Test
+    void aCancelTheWorkerCannotApplyWithinTheCallersWaitIsAnsweredWithTheRunAsItIsAndAppliedAfterwards()
+            throws Exception {
+        model.keepTheWorker = new CompletableFuture<>();
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = queue(push(""), 1, "a").get(0);
+        scheduler.resumeUnfinished();
+        Await.until("the worker is in its step", TIMEOUT, () -> model.issued.get() == 1);
+
+        RunRecord answered = scheduler.cancel(run(id), "alice", "not needed", CallerWait.upTo(Duration.ofMillis(300)))
+                .get(5, TimeUnit.SECONDS);
+
+        assertThat(answered.status()).as("answered before the caller's deadline, as it is").isEqualTo(RunStatus.RUNNING);
+        model.keepTheWorker.complete(null);
+        Await.until("the run ends", TIMEOUT, () -> run(id).status().isTerminal());
+        assertThat(run(id).status()).isEqualTo(RunStatus.CANCELLED);
+        assertThat(run(id).statusMessage()).isEqualTo("cancelled by alice: not needed");
     }
 
     @Test
