@@ -6,6 +6,7 @@ import dev.flightdeck.daemon.error.UnavailableException;
 import dev.flightdeck.daemon.model.ModelReply;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.store.RunRepository;
+import dev.flightdeck.daemon.store.TransactionTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -626,7 +627,12 @@ public final class RunScheduler implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // Errors too (a class missing from a tool's jar, a stack overflow on a pathological
             // input): a run let go still RUNNING would be picked again at once, failing forever.
-            if (draining) {
+            if (e instanceof TransactionTooLargeException tooLarge) {
+                // The run's own doing (e.g. a huge model answer), and it would fail the same way
+                // on every try: it fails, saying why, draining or not.
+                LOG.warn("run {} failed: its step could not be recorded: {}", runId, tooLarge.getMessage());
+                loop.failUnexpectedly(runId, "the run's step could not be recorded: " + tooLarge.getMessage());
+            } else if (draining) {
                 // Not the run's fault: it continues from its last committed event on the next start.
                 LOG.warn("run {} stopped by the daemon shutting down: {}", runId, e.toString());
             } else {

@@ -458,7 +458,7 @@ public final class Database implements AutoCloseable {
                         long bytes = JournalCodec.maxEncodedBytes(mine);
                         if (bytes > maxRecordBytes) {
                             undo(c, before);
-                            p.fail(new StoreException("a write transaction of up to " + bytes + " bytes is larger than "
+                            p.fail(new TransactionTooLargeException("a write transaction of up to " + bytes + " bytes is larger than "
                                     + "the write journal's record limit of " + maxRecordBytes + " bytes; nothing was written"));
                         } else if (recordBytes + bytes > maxRecordBytes) {
                             undo(c, before);
