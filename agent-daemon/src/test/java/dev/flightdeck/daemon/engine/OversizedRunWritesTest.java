@@ -1,6 +1,5 @@
 package dev.flightdeck.daemon.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
@@ -8,7 +7,6 @@ import dev.flightdeck.daemon.run.RunStatus;
 import dev.flightdeck.daemon.run.TerminalReason;
 import dev.flightdeck.daemon.store.JournalLimits;
 import dev.flightdeck.daemon.testing.Await;
-import dev.flightdeck.daemon.tool.Tool;
 import dev.flightdeck.daemon.tool.ToolRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,22 +34,8 @@ class OversizedRunWritesTest {
 
     @BeforeEach
     void wire() {
-        ToolRegistry tools = ToolRegistry.builtins().with(new Tool() {
-            @Override
-            public String implementation() {
-                return "test:dump";
-            }
-
-            @Override
-            public String argumentsSchemaJson() {
-                return "{\"type\":\"object\"}";
-            }
-
-            @Override
-            public JsonNode execute(JsonNode arguments) {
-                return JsonNodeFactory.instance.objectNode().put("text", "x".repeat(resultChars));
-            }
-        });
+        ToolRegistry tools = ToolRegistry.builtins().with(TestTools.tool("test:dump",
+                arguments -> JsonNodeFactory.instance.objectNode().put("text", "x".repeat(resultChars))));
         wiring = new LoopWiring(dir, tools);
     }
 
