@@ -435,40 +435,61 @@ class ApprovalServiceTest {
         assertUntouched(a);
     }
 
+    /**
+     * Holds {@code runId} with a write applied on a thread of its own (as a caller's write to a
+     * free run is) until {@code release} completes. The future completes once that write is
+     * answered and the run let go.
+     */
+    private static CompletableFuture<Object> holdUntil(RunScheduler scheduler, String runId,
+                                                       CompletableFuture<Void> release) throws Exception {
+        CompletableFuture<Void> holding = new CompletableFuture<>();
+        CompletableFuture<Object> letGo = CompletableFuture.supplyAsync(() -> scheduler.whenHeld(runId, () -> {
+            holding.complete(null);
+            return (Object) release.join();
+        }).join());
+        holding.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        return letGo;
+    }
+
     @Test
-    void afterTheDrainWritesToAHeldRunAreRefusedUnavailableChangingNothingWhileAWriteBeingAppliedFinishesAndIsAnswered()
+    void afterTheDrainWritesToAHeldRunAreRefusedUnavailableChangingNothingWhileWritesBeingAppliedFinishAndAreAnswered()
             throws Exception {
         ApprovalInfo a = pausedRefund("");
         RunScheduler scheduler = daemon.assembly().scheduler();
+        CompletableFuture<Void> releaseHold = new CompletableFuture<>();
         CompletableFuture<Void> releaseWrite = new CompletableFuture<>();
-        CompletableFuture<String> beingApplied;
-        CompletableFuture<Void> drained;
-        try (RunHold ignored = RunHold.of(scheduler, a.runId())) {
+        try {
+            CompletableFuture<Object> held = holdUntil(scheduler, a.runId(), releaseHold);
             // Another run's write, queued behind a hold and then applied on a write thread, still
             // in progress when the drain begins.
+            CompletableFuture<Void> releaseOther = new CompletableFuture<>();
+            holdUntil(scheduler, "run-being-written", releaseOther);
             CompletableFuture<String> applying = new CompletableFuture<>();
-            RunHold other = RunHold.of(scheduler, "run-being-written");
-            beingApplied = scheduler.whenHeld("run-being-written", () -> {
+            CompletableFuture<String> beingApplied = scheduler.whenHeld("run-being-written", () -> {
                 applying.complete(Thread.currentThread().getName());
                 releaseWrite.join();
                 return "applied";
             });
-            CompletableFuture.runAsync(other::close); // lets go; returns once the write above is applied
+            releaseOther.complete(null);
             assertThat(applying.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).startsWith("run-writes-");
-            drained = CompletableFuture.runAsync(() -> scheduler.drain(Duration.ofSeconds(1)));
+
+            CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> scheduler.drain(Duration.ofSeconds(1)));
             assertThatThrownBy(() -> drained.get(500, TimeUnit.MILLISECONDS))
                     .as("the drain waits for the write being applied").isInstanceOf(TimeoutException.class);
             releaseWrite.complete(null);
             assertThat(beingApplied.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("applied");
             drained.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
-            // The run is still held (by a write applied on its caller's thread): nothing may queue on it now.
+            // The run is still held (by the write applied on its caller's thread): nothing may queue on it now.
             String refusal = "the daemon is stopping; run " + a.runId() + " was busy and nothing was changed";
             assertRefused(() -> client.decideApproval(DecideApproval.approve(a.approvalId(), "ok", "ann")),
                     "UNAVAILABLE", refusal);
             assertRefused(() -> client.cancelRun(a.runId(), "not needed", "ann"), "UNAVAILABLE", refusal);
             assertThat(scheduler.queuedWrites()).isZero();
+            releaseHold.complete(null);
+            assertThat(held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the holding write, answered").isNull();
         } finally {
+            releaseHold.complete(null);
             releaseWrite.complete(null);
         }
 
