@@ -58,6 +58,13 @@ import java.util.stream.Collectors;
  */
 public final class AgentLoop {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AgentLoop.class);
+    /**
+     * The largest tool result a run records: as large as a result a reviewer may record by hand
+     * ({@link ApprovalService#MAX_JSON_BYTES}). A result goes into the run's history whole, in its
+     * tool_call_finished event and again in the next model_requested, so an unbounded one could
+     * outgrow the write journal's record and fail the step with a bare internal error.
+     */
+    static final int MAX_TOOL_RESULT_BYTES = ApprovalService.MAX_JSON_BYTES;
     /** Why {@link #drive} returned. */
     public enum Outcome {
         /** The run is terminal. */
@@ -717,6 +724,19 @@ public final class AgentLoop {
             commit();
             ToolOutcome outcome = tools.execute(tool.name(), tool.implementation(), tool.parametersJson(), argumentsJson,
                     toolTimeoutMs(tool), idempotencyKey);
+            int resultBytes = outcome.resultJson().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (resultBytes > MAX_TOOL_RESULT_BYTES) {
+                // The call did happen: its finish is recorded, without the result, and the run
+                // fails (the model never saw the result, so it cannot go on without it).
+                String message = "tool \"" + call.toolName() + "\" (call " + call.callId() + ") returned a result of "
+                        + resultBytes + " bytes, more than the " + MAX_TOOL_RESULT_BYTES
+                        + " bytes a run records for a tool result";
+                append(progress.steps(), new EventPayload.ToolCallFinished(call.callId(), call.toolName(),
+                        ToolExecutor.errorJson("result not recorded: " + resultBytes + " bytes, more than the "
+                                + MAX_TOOL_RESULT_BYTES + " bytes allowed"), true, outcome.latencyMs()));
+                fail(message);
+                return;
+            }
             append(progress.steps(), new EventPayload.ToolCallFinished(call.callId(), call.toolName(), outcome.resultJson(),
                     outcome.isError(), outcome.latencyMs()));
         }

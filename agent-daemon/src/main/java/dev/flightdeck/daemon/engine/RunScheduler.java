@@ -6,6 +6,7 @@ import dev.flightdeck.daemon.error.UnavailableException;
 import dev.flightdeck.daemon.model.ModelReply;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.store.RunRepository;
+import dev.flightdeck.daemon.store.TransactionTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,10 +97,15 @@ public final class RunScheduler implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService dispatcher;
     /**
-     * Applies writes queued on runs once their holder lets go, answers their callers, and times
-     * their waits: neither a worker nor another caller's rpc thread does that work.
+     * Applies writes queued on runs once their holder lets go and answers their callers: neither
+     * a worker nor another caller's rpc thread does that work.
      */
     private final ScheduledThreadPoolExecutor writeThreads;
+    /**
+     * Times the waits of queued writes and refuses them as busy: a thread of its own, so a slow
+     * write being applied on the write threads never delays a refusal past its caller's deadline.
+     */
+    private final ScheduledThreadPoolExecutor writeTimers;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     /** Orders the turns of equal rank first come, first served. */
     private final AtomicLong turnCount = new AtomicLong();
@@ -126,6 +132,8 @@ public final class RunScheduler implements AutoCloseable {
         private volatile EventPayload.CancelRequested cancel;
         private volatile CompletableFuture<ModelReply> call;
         private volatile AgentLoop.Kept kept;
+        /** CancelRun callers waiting for the cancel this worker applies, answered when it lets go; guarded by the scheduler. */
+        private final List<CancelAnswer> cancelAnswers = new ArrayList<>();
 
         Holder(String tenant) {
             this.tenant = tenant;
@@ -194,6 +202,13 @@ public final class RunScheduler implements AutoCloseable {
             if (c != null) {
                 c.cancel(true);
             }
+        }
+    }
+
+    /** A CancelRun caller's answer, and the run as read before the cancel (answered if it cannot be read again). */
+    private record CancelAnswer(CompletableFuture<RunRecord> answer, RunRecord before) {
+        void completeWithStored(RunRepository runs) {
+            answer.complete(storedOr(runs, before));
         }
     }
 
@@ -269,11 +284,11 @@ public final class RunScheduler implements AutoCloseable {
         /** Waits for the run at most {@code wait}, then is refused as busy. */
         void expireAfter(Duration wait) {
             try {
-                expiry = writeThreads.schedule(() -> refuse(new FailedPreconditionException("run " + runId
+                expiry = writeTimers.schedule(() -> refuse(new FailedPreconditionException("run " + runId
                         + " is busy; try again")), wait.toNanos(), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
-                // The daemon has stopped (the drain already refused what waited): refuse this one
-                // too, or a caller without a deadline would wait for ever.
+                // The daemon is stopping (the drain refuses what waited, or already has): refuse
+                // this one too, or a caller without a deadline would wait for ever.
                 refuse(new UnavailableException("the daemon is stopping; run " + runId
                         + " was busy and nothing was changed"));
             }
@@ -317,6 +332,11 @@ public final class RunScheduler implements AutoCloseable {
         this.writeThreads.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.writeThreads.setKeepAliveTime(THREAD_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
         this.writeThreads.allowCoreThreadTimeOut(true);
+        this.writeTimers = new ScheduledThreadPoolExecutor(1, named("run-write-timers"));
+        this.writeTimers.setRemoveOnCancelPolicy(true);
+        this.writeTimers.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.writeTimers.setKeepAliveTime(THREAD_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
+        this.writeTimers.allowCoreThreadTimeOut(true);
     }
 
     /** A scheduler with {@link #DEFAULT_STEP_THREADS} worker threads at most. */
@@ -505,7 +525,9 @@ public final class RunScheduler implements AutoCloseable {
      * {@link #whenHeld}); a running run stops at its next safe point; a model call in flight is
      * cancelled (an HTTP exchange is aborted) and the run, handed back to a worker, ends CANCELLED
      * without its answer. A terminal run is returned unchanged. The future completes with the run
-     * as cancelled, or, for a run a worker holds, at once with the run as it is.
+     * as cancelled; for a run a worker holds, once the worker has applied the cancel and let go of
+     * the run, or, if that takes longer than {@code caller} may wait (at most the hold wait: a
+     * slow tool), with the run as it is then (the cancel still stands).
      */
     public CompletableFuture<RunRecord> cancel(RunRecord run, String requestedBy, String reason, CallerWait caller) {
         if (run.status().isTerminal()) {
@@ -515,22 +537,72 @@ public final class RunScheduler implements AutoCloseable {
         EventPayload.CancelRequested request = new EventPayload.CancelRequested(
                 requestedBy == null || requestedBy.isBlank() ? "unknown" : requestedBy, reason == null ? "" : reason);
         HeldWrite<RunRecord> write = new HeldWrite<>(runId, () -> cancelNow(runId, request));
+        CancelAnswer waiting = new CancelAnswer(new CompletableFuture<>(), run);
         Holder worker = null;
         Holder idle = null;
         synchronized (this) {
             Holder h = holders.get(runId);
             if (h != null && h.isWorker()) {
                 h.cancel = request;
+                h.cancelAnswers.add(waiting);
                 worker = h;
             } else {
                 idle = holdOrQueue(runId, write);
             }
         }
         if (worker != null) {
+            answerAsItIsAfter(caller.atMost(holdWait), waiting);
             worker.cancelCall(); // outside the lock: the run's continuation may start right here
-            return CompletableFuture.completedFuture(run);
+            return waiting.answer();
         }
         return start(idle, write, caller);
+    }
+
+    /**
+     * Answers a cancel the worker has not applied within {@code wait} with the run as stored then:
+     * the caller hears before its deadline, and the cancel stays with the worker.
+     */
+    private void answerAsItIsAfter(Duration wait, CancelAnswer waiting) {
+        Runnable asItIs = () -> waiting.completeWithStored(runs);
+        try {
+            Future<?> timer = writeTimers.schedule(asItIs, wait.toNanos(), TimeUnit.NANOSECONDS);
+            waiting.answer().whenComplete((r, e) -> timer.cancel(false));
+        } catch (RejectedExecutionException e) {
+            asItIs.run(); // stopping: the worker may never get to it
+        }
+    }
+
+    /** The run as stored now; {@code fallback} if it cannot be read. */
+    private static RunRecord storedOr(RunRepository runs, RunRecord fallback) {
+        try {
+            return runs.find(fallback.runId()).orElse(fallback);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot read run {} to answer its cancel; answering with the run as read before: {}",
+                    fallback.runId(), e.toString());
+            return fallback;
+        }
+    }
+
+    /**
+     * Answers the CancelRun callers waiting for a worker that let go of its run: with the
+     * run once {@code late} (the cancel the worker left to apply) is applied, else as stored now
+     * (cancelled by the worker, or ended otherwise); on a write thread.
+     */
+    private void answerCancels(List<CancelAnswer> waiting, CompletableFuture<RunRecord> late) {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        if (late != null) {
+            late.whenComplete((r, e) -> waiting.forEach(w -> {
+                if (r != null) {
+                    w.answer().complete(r);
+                } else {
+                    w.completeWithStored(runs);
+                }
+            }));
+        } else {
+            answer(() -> waiting.forEach(w -> w.completeWithStored(runs)));
+        }
     }
 
     /** Cancels a run held for an API write, unless it ended meanwhile. */
@@ -555,7 +627,12 @@ public final class RunScheduler implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // Errors too (a class missing from a tool's jar, a stack overflow on a pathological
             // input): a run let go still RUNNING would be picked again at once, failing forever.
-            if (draining) {
+            if (e instanceof TransactionTooLargeException tooLarge) {
+                // The run's own doing (e.g. a huge model answer), and it would fail the same way
+                // on every try: it fails, saying why, draining or not.
+                LOG.warn("run {} failed: its step could not be recorded: {}", runId, tooLarge.getMessage());
+                loop.failUnexpectedly(runId, "the run's step could not be recorded: " + tooLarge.getMessage());
+            } else if (draining) {
                 // Not the run's fault: it continues from its last committed event on the next start.
                 LOG.warn("run {} stopped by the daemon shutting down: {}", runId, e.toString());
             } else {
@@ -591,10 +668,16 @@ public final class RunScheduler implements AutoCloseable {
      * approval, and the API writes queued meanwhile) on a write thread, then look for more work.
      */
     private void letGo(String runId, Holder me) {
-        EventPayload.CancelRequested late = draining ? null : me.cancel;
         Holder idle = new Holder(null);
         List<HeldWrite<?>> writes = new ArrayList<>();
+        List<CancelAnswer> cancelAnswers;
+        CompletableFuture<RunRecord> lateCancel = null;
         synchronized (this) {
+            // Read under the lock, as cancel() sets it: a cancel that comes as the worker lets go
+            // is either seen here or finds the run let go (then it is applied as an idle cancel).
+            EventPayload.CancelRequested late = draining ? null : me.cancel;
+            cancelAnswers = List.copyOf(me.cancelAnswers);
+            me.cancelAnswers.clear();
             if (!holders.remove(runId, me)) {
                 // Not (or no longer) the holder: whoever holds the run applies what waits for it.
                 // Taking it here would make two holders, i.e. two writers of one run.
@@ -602,28 +685,33 @@ public final class RunScheduler implements AutoCloseable {
                     LOG.warn("run {}: a late cancel came to a worker that no longer held the run; not applied", runId);
                 }
                 notifyAll();
-                return;
+                writes = null;
+            } else {
+                if (me.isWorker()) {
+                    busy--;
+                    busyByTenant.computeIfPresent(me.tenant, (t, n) -> n <= 1 ? null : n - 1);
+                }
+                if (late != null) {
+                    HeldWrite<RunRecord> cancel = new HeldWrite<>(runId, () -> cancelNow(runId, late));
+                    cancel.done.whenComplete((r, e) -> {
+                        if (e != null) {
+                            LOG.error("cannot apply the cancel of run {} that came as its worker let go", runId, e);
+                        }
+                    });
+                    writes.add(cancel);
+                    lateCancel = cancel.done;
+                }
+                writes.addAll(takeWaiting(runId));
+                if (!writes.isEmpty()) {
+                    holders.put(runId, idle);
+                }
+                notifyAll();
             }
-            if (me.isWorker()) {
-                busy--;
-                busyByTenant.computeIfPresent(me.tenant, (t, n) -> n <= 1 ? null : n - 1);
-            }
-            if (late != null) {
-                HeldWrite<RunRecord> cancel = new HeldWrite<>(runId, () -> cancelNow(runId, late));
-                cancel.done.whenComplete((r, e) -> {
-                    if (e != null) {
-                        LOG.error("cannot apply the cancel of run {} that came as its worker let go", runId, e);
-                    }
-                });
-                writes.add(cancel);
-            }
-            writes.addAll(takeWaiting(runId));
-            if (!writes.isEmpty()) {
-                holders.put(runId, idle);
-            }
-            notifyAll();
         }
-        applyLater(runId, idle, writes);
+        answerCancels(cancelAnswers, lateCancel);
+        if (writes != null) {
+            applyLater(runId, idle, writes);
+        }
     }
 
     /** As {@link #whenHeld(String, Supplier, CallerWait)} for a caller with no deadline that never leaves. */
@@ -798,6 +886,9 @@ public final class RunScheduler implements AutoCloseable {
 
     /** Stopping: writes still waiting for their run are refused (never applied) and the write threads end. */
     private void refuseQueuedWrites() {
+        // First, so a write queued from now on finds no timer and is refused at once (expireAfter);
+        // the timers of those queued before are dropped, and they are refused below.
+        writeTimers.shutdown();
         List<HeldWrite<?>> left;
         synchronized (this) {
             left = waitingWrites.values().stream().<HeldWrite<?>>flatMap(ArrayDeque::stream).toList();

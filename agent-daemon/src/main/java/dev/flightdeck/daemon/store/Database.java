@@ -118,9 +118,20 @@ public final class Database implements AutoCloseable {
      * {@link #checkpointDue()} checkpoints at a quarter of H2's auto-commit memory, smaller pages
      * mean about a third as many checkpoints for the same commits, and about half the write-lock
      * time spent in them (docs/benchmarks.md, 2026-11-21). Read at every open, so it applies to
-     * existing databases as well. The property is for comparing sizes in benchmarks.
+     * existing databases as well. The property ({@link #PAGE_SIZE_PROPERTY}) is for comparing
+     * sizes in benchmarks; {@link #h2PageSize()} checks it.
      */
-    static final int H2_PAGE_SIZE = Integer.getInteger("flightdeck.db.pageSize", 4096);
+    static final int H2_PAGE_SIZE = 4096;
+    static final String PAGE_SIZE_PROPERTY = "flightdeck.db.pageSize";
+    /**
+     * The page sizes the property may set: powers of two from 1 KB to 64 KB. H2 (2.5) takes any
+     * int as its page split size and checks nothing for an unencrypted file (only a multiple of
+     * 4096 for an encrypted one), so a typo would reach the database unnoticed: 0 or a negative
+     * size splits every page, and H2 silently caps a large one at a sixteenth of a cache
+     * segment. This range holds H2's default (16 KB) and every size the benchmarks compared.
+     */
+    static final int MIN_PAGE_SIZE = 1024;
+    static final int MAX_PAGE_SIZE = 64 * 1024;
 
     /**
      * The last transaction in H2's file: its checkpoint's chunk has been written. Guarded by the
@@ -186,7 +197,32 @@ public final class Database implements AutoCloseable {
      */
     static String jdbcUrl(Path dbDir) {
         return "jdbc:h2:file:" + dbDir.toAbsolutePath().resolve("flightdeck") + ";WRITE_DELAY=" + H2_WRITE_DELAY_MS
-                + ";AUTO_COMPACT_FILL_RATE=0;DB_CLOSE_ON_EXIT=FALSE;PAGE_SIZE=" + H2_PAGE_SIZE;
+                + ";AUTO_COMPACT_FILL_RATE=0;DB_CLOSE_ON_EXIT=FALSE;PAGE_SIZE=" + h2PageSize();
+    }
+
+    /**
+     * {@link #H2_PAGE_SIZE}, or the size the system property {@link #PAGE_SIZE_PROPERTY} sets.
+     *
+     * @throws StoreException naming the property, its value and the sizes allowed, when the value
+     *                        is not a power of two from {@link #MIN_PAGE_SIZE} to {@link #MAX_PAGE_SIZE}
+     */
+    static int h2PageSize() {
+        String value = System.getProperty(PAGE_SIZE_PROPERTY);
+        if (value == null) {
+            return H2_PAGE_SIZE;
+        }
+        int size;
+        try {
+            size = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            size = -1;
+        }
+        if (size < MIN_PAGE_SIZE || size > MAX_PAGE_SIZE || Integer.bitCount(size) != 1) {
+            throw new StoreException("system property " + PAGE_SIZE_PROPERTY + ": must be a power of two from "
+                    + MIN_PAGE_SIZE + " to " + MAX_PAGE_SIZE + " (bytes per H2 page), got \"" + value + "\"; unset, it is "
+                    + H2_PAGE_SIZE);
+        }
+        return size;
     }
 
     /**
@@ -194,6 +230,7 @@ public final class Database implements AutoCloseable {
      * the database lost in a crash, then migrates it to the latest schema.
      */
     public static Database open(Path dbDir) {
+        h2PageSize(); // a bad setting fails here, before anything is created or opened
         try {
             Files.createDirectories(dbDir);
         } catch (IOException e) {
@@ -439,7 +476,7 @@ public final class Database implements AutoCloseable {
                         long bytes = JournalCodec.maxEncodedBytes(mine);
                         if (bytes > maxRecordBytes) {
                             undo(c, before);
-                            p.fail(new StoreException("a write transaction of up to " + bytes + " bytes is larger than "
+                            p.fail(new TransactionTooLargeException("a write transaction of up to " + bytes + " bytes is larger than "
                                     + "the write journal's record limit of " + maxRecordBytes + " bytes; nothing was written"));
                         } else if (recordBytes + bytes > maxRecordBytes) {
                             undo(c, before);

@@ -46,6 +46,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -347,8 +348,12 @@ class ApprovalServiceTest {
     void cancellingAWaitingRunClosesItsApprovalWhichCanNoLongerBeDecided() throws IOException {
         ApprovalInfo a = pausedRefund("");
 
-        client.cancelRun(a.runId(), "customer withdrew", "ann");
+        dev.flightdeck.client.RunInfo answered = client.cancelRun(a.runId(), "customer withdrew", "ann");
 
+        assertThat(answered).as("CancelRun's answer: the run as committed cancelled")
+                .isEqualTo(client.getRun(a.runId()));
+        assertThat(answered.state()).isEqualTo(RunState.CANCELLED);
+        assertThat(answered.statusMessage()).isEqualTo("cancelled by ann: customer withdrew");
         ApprovalInfo closed = client.listApprovals(new ApprovalFilter(null, a.runId(), ""), 0, "").items().get(0);
         assertThat(closed.state()).isEqualTo(ApprovalState.CLOSED);
         assertThat(closed.decisionReason()).contains("CANCELLED");
@@ -425,6 +430,67 @@ class ApprovalServiceTest {
         try (RunHold ignored = RunHold.of(daemon.assembly().scheduler(), a.runId())) {
             assertRefused(() -> client.withDeadline(Duration.ofMillis(800)).cancelRun(a.runId(), "not needed", "ann"),
                     "FAILED_PRECONDITION", "run " + a.runId() + " is busy; try again");
+        }
+
+        assertUntouched(a);
+    }
+
+    /**
+     * Holds {@code runId} with a write applied on a thread of its own (as a caller's write to a
+     * free run is) until {@code release} completes. The future completes once that write is
+     * answered and the run let go.
+     */
+    private static CompletableFuture<Object> holdUntil(RunScheduler scheduler, String runId,
+                                                       CompletableFuture<Void> release) throws Exception {
+        CompletableFuture<Void> holding = new CompletableFuture<>();
+        CompletableFuture<Object> letGo = CompletableFuture.supplyAsync(() -> scheduler.whenHeld(runId, () -> {
+            holding.complete(null);
+            return (Object) release.join();
+        }).join());
+        holding.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        return letGo;
+    }
+
+    @Test
+    void afterTheDrainWritesToAHeldRunAreRefusedUnavailableChangingNothingWhileWritesBeingAppliedFinishAndAreAnswered()
+            throws Exception {
+        ApprovalInfo a = pausedRefund("");
+        RunScheduler scheduler = daemon.assembly().scheduler();
+        CompletableFuture<Void> releaseHold = new CompletableFuture<>();
+        CompletableFuture<Void> releaseWrite = new CompletableFuture<>();
+        try {
+            CompletableFuture<Object> held = holdUntil(scheduler, a.runId(), releaseHold);
+            // Another run's write, queued behind a hold and then applied on a write thread, still
+            // in progress when the drain begins.
+            CompletableFuture<Void> releaseOther = new CompletableFuture<>();
+            holdUntil(scheduler, "run-being-written", releaseOther);
+            CompletableFuture<String> applying = new CompletableFuture<>();
+            CompletableFuture<String> beingApplied = scheduler.whenHeld("run-being-written", () -> {
+                applying.complete(Thread.currentThread().getName());
+                releaseWrite.join();
+                return "applied";
+            });
+            releaseOther.complete(null);
+            assertThat(applying.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).startsWith("run-writes-");
+
+            CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> scheduler.drain(Duration.ofSeconds(1)));
+            assertThatThrownBy(() -> drained.get(500, TimeUnit.MILLISECONDS))
+                    .as("the drain waits for the write being applied").isInstanceOf(TimeoutException.class);
+            releaseWrite.complete(null);
+            assertThat(beingApplied.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("applied");
+            drained.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+            // The run is still held (by the write applied on its caller's thread): nothing may queue on it now.
+            String refusal = "the daemon is stopping; run " + a.runId() + " was busy and nothing was changed";
+            assertRefused(() -> client.decideApproval(DecideApproval.approve(a.approvalId(), "ok", "ann")),
+                    "UNAVAILABLE", refusal);
+            assertRefused(() -> client.cancelRun(a.runId(), "not needed", "ann"), "UNAVAILABLE", refusal);
+            assertThat(scheduler.queuedWrites()).isZero();
+            releaseHold.complete(null);
+            assertThat(held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the holding write, answered").isNull();
+        } finally {
+            releaseHold.complete(null);
+            releaseWrite.complete(null);
         }
 
         assertUntouched(a);

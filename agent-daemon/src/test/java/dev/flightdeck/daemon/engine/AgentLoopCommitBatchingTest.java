@@ -1,6 +1,5 @@
 package dev.flightdeck.daemon.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.flightdeck.daemon.model.ModelProvider;
 import dev.flightdeck.daemon.model.ModelReply;
@@ -9,7 +8,6 @@ import dev.flightdeck.daemon.run.RunEventRecord;
 import dev.flightdeck.daemon.run.RunRecord;
 import dev.flightdeck.daemon.run.RunStatus;
 import dev.flightdeck.daemon.store.RunEventRepository;
-import dev.flightdeck.daemon.tool.Tool;
 import dev.flightdeck.daemon.tool.ToolRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,23 +39,10 @@ class AgentLoopCommitBatchingTest {
 
     @BeforeEach
     void wire() {
-        ToolRegistry tools = ToolRegistry.builtins().with(new Tool() {
-            @Override
-            public String implementation() {
-                return "test:probe";
-            }
-
-            @Override
-            public String argumentsSchemaJson() {
-                return "{\"type\":\"object\"}";
-            }
-
-            @Override
-            public JsonNode execute(JsonNode arguments) {
-                committedAtToolRun.add(committedTypes());
-                return JsonNodeFactory.instance.objectNode().put("ok", true);
-            }
-        });
+        ToolRegistry tools = ToolRegistry.builtins().with(TestTools.tool("test:probe", arguments -> {
+            committedAtToolRun.add(committedTypes());
+            return JsonNodeFactory.instance.objectNode().put("ok", true);
+        }));
         wiring = new LoopWiring(dir, tools, scripted -> new ModelProvider() {
             @Override
             public String name() {

@@ -88,10 +88,15 @@ class AsyncModelCallTest {
 
         /** When set, every call throws it at once instead of answering. */
         volatile Error throwOnCall;
+        /** When set, every call keeps its caller's thread (the worker) until it completes, like a slow step. */
+        volatile CompletableFuture<Void> keepTheWorker;
 
         @Override
         public CompletableFuture<ModelReply> call(ModelRequest request) {
             issued.incrementAndGet();
+            if (keepTheWorker != null) {
+                keepTheWorker.join();
+            }
             if (throwOnCall != null) {
                 throw throwOnCall;
             }
@@ -232,6 +237,40 @@ class AsyncModelCallTest {
     }
 
     @Test
+    void aCancelOfARunAWorkerHoldsAnswersWithTheRunAsCancelledOnceTheWorkerAppliedIt() throws Exception {
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = queue(push(""), 1, "a").get(0);
+        scheduler.resumeUnfinished();
+        Await.until("the call is in flight", TIMEOUT, () -> model.inFlight.get() == 1);
+
+        RunRecord answered = scheduler.cancel(run(id), "alice", "not needed", CallerWait.unbounded())
+                .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(answered).isEqualTo(run(id));
+        assertThat(answered.status()).isEqualTo(RunStatus.CANCELLED);
+        assertThat(answered.statusMessage()).isEqualTo("cancelled by alice: not needed");
+    }
+
+    @Test
+    void aCancelTheWorkerCannotApplyWithinTheCallersWaitIsAnsweredWithTheRunAsItIsAndAppliedAfterwards()
+            throws Exception {
+        model.keepTheWorker = new CompletableFuture<>();
+        scheduler = new RunScheduler(loop, runs, 4);
+        String id = queue(push(""), 1, "a").get(0);
+        scheduler.resumeUnfinished();
+        Await.until("the worker is in its step", TIMEOUT, () -> model.issued.get() == 1);
+
+        RunRecord answered = scheduler.cancel(run(id), "alice", "not needed", CallerWait.upTo(Duration.ofMillis(300)))
+                .get(5, TimeUnit.SECONDS);
+
+        assertThat(answered.status()).as("answered before the caller's deadline, as it is").isEqualTo(RunStatus.RUNNING);
+        model.keepTheWorker.complete(null);
+        Await.until("the run ends", TIMEOUT, () -> run(id).status().isTerminal());
+        assertThat(run(id).status()).isEqualTo(RunStatus.CANCELLED);
+        assertThat(run(id).statusMessage()).isEqualTo("cancelled by alice: not needed");
+    }
+
+    @Test
     void anErrorThrownWhileDrivingARunFailsThatRunOnceInsteadOfPickingItAgainForever() {
         model.throwOnCall = new NoClassDefFoundError("com/example/MissingFromThePluginJar");
         scheduler = new RunScheduler(loop, runs, 4);
@@ -352,6 +391,55 @@ class AsyncModelCallTest {
         Await.until("the run finishes", TIMEOUT, () -> run(id).status().isTerminal());
         Await.until("the run is let go", TIMEOUT, () -> scheduler.busyWorkers() == 0);
         assertThat(applied.get()).as("a refused write is never applied").isZero();
+    }
+
+    /**
+     * Queues a write on {@code id} (nobody may hold it) that blocks on a write thread until
+     * {@code release} completes; returns once it is being applied there.
+     */
+    private void applyingOnAWriteThreadUntil(String id, CompletableFuture<Void> release) throws Exception {
+        CompletableFuture<String> applying = new CompletableFuture<>();
+        CompletableFuture<Void> holderRelease = new CompletableFuture<>();
+        CompletableFuture<Void> holding = new CompletableFuture<>();
+        CompletableFuture.runAsync(() -> scheduler.whenHeld(id, () -> {
+            holding.complete(null);
+            return holderRelease.join();
+        }));
+        holding.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        scheduler.whenHeld(id, () -> {
+            applying.complete(Thread.currentThread().getName());
+            return release.join();
+        });
+        holderRelease.complete(null); // the run is let go: the queued write goes to a write thread
+        assertThat(applying.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).startsWith("run-writes-");
+    }
+
+    @Test
+    void aWriteIsRefusedAsBusyBeforeItsCallersDeadlineEvenWhileSlowWritesTakeEveryWriteThread() throws Exception {
+        scheduler = new RunScheduler(loop, runs, 4);
+        CompletableFuture<Void> slowWritesEnd = new CompletableFuture<>();
+        try {
+            applyingOnAWriteThreadUntil("run-slow-1", slowWritesEnd);
+            applyingOnAWriteThreadUntil("run-slow-2", slowWritesEnd); // both write threads now busy
+            AtomicInteger applied = new AtomicInteger();
+            CompletableFuture<Integer> write;
+            long sent;
+            try (RunHold ignored = RunHold.of(scheduler, "run-held")) {
+                sent = System.nanoTime();
+                write = scheduler.whenHeld("run-held", applied::incrementAndGet, CallerWait.upTo(Duration.ofMillis(300)));
+
+                assertThatThrownBy(() -> write.get(5, TimeUnit.SECONDS))
+                        .as("refused while the slow writes still take both write threads")
+                        .isInstanceOf(ExecutionException.class)
+                        .cause().isInstanceOf(dev.flightdeck.daemon.error.FailedPreconditionException.class)
+                        .hasMessage("run run-held is busy; try again");
+                assertThat(Duration.ofNanos(System.nanoTime() - sent)).as("refused after").isLessThan(Duration.ofSeconds(2));
+                slowWritesEnd.complete(null);
+            }
+            assertThat(applied.get()).as("a refused write is never applied").isZero();
+        } finally {
+            slowWritesEnd.complete(null);
+        }
     }
 
     @Test

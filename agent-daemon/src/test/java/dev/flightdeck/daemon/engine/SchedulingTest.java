@@ -193,12 +193,13 @@ class SchedulingTest {
         Await.until("the model call is in flight", TIMEOUT, () -> client.getRunHistory(runId, 0, 100).stream()
                 .anyMatch(e -> e.type().equals("model_requested")));
 
-        client.cancelRun(runId, "taking too long", "alice");
+        RunInfo answered = client.cancelRun(runId, "taking too long", "alice");
         List<RunEventInfo> events = daemon.watchToEnd(runId, 0, TIMEOUT);
         RunInfo run = client.getRun(runId);
 
         assertThat(run.state()).isEqualTo(RunState.CANCELLED);
         assertThat(run.statusMessage()).isEqualTo("cancelled by alice: taking too long");
+        assertThat(answered).as("CancelRun's answer: the run as committed cancelled").isEqualTo(run);
         assertThat(events.stream().map(RunEventInfo::type)).doesNotContain("model_responded");
     }
 }

@@ -209,4 +209,28 @@ class DatabaseStoreTest {
                     .allSatisfy(e -> assertThat(e.payloadJson()).isEqualTo(payload));
         }
     }
+
+    @Test
+    void aPageSizeSettingThatIsNotAPowerOfTwoFrom1KTo64KStopsTheOpenNamingThePropertyAndCreatesNothing() {
+        Path db = dir.resolve("db");
+        for (String bad : List.of("0", "-4096", "3000", "512", "131072", "4k", "")) {
+            System.setProperty(Database.PAGE_SIZE_PROPERTY, bad);
+            try {
+                assertThatThrownBy(() -> Database.open(db)).isInstanceOf(StoreException.class)
+                        .hasMessage("system property flightdeck.db.pageSize: must be a power of two from 1024 to 65536 "
+                                + "(bytes per H2 page), got \"" + bad + "\"; unset, it is 4096");
+            } finally {
+                System.clearProperty(Database.PAGE_SIZE_PROPERTY);
+            }
+            assertThat(db).as("after %s", bad).doesNotExist();
+        }
+        for (String good : List.of("1024", "16384", "65536")) {
+            System.setProperty(Database.PAGE_SIZE_PROPERTY, good);
+            try (Database opened = Database.open(db)) {
+                assertThat(Database.jdbcUrl(db)).endsWith(";PAGE_SIZE=" + good);
+            } finally {
+                System.clearProperty(Database.PAGE_SIZE_PROPERTY);
+            }
+        }
+    }
 }
