@@ -77,7 +77,7 @@ public final class CostGrpcService extends CostServiceGrpc.CostServiceImplBase {
     /**
      * Answers with {@code body}'s result (which asks the cost index with no wait). While the index
      * is still loading at start, no thread waits for it: {@code body} runs again on the executor
-     * once the load has finished, unless the call's deadline (less {@link Unary#DEADLINE_MARGIN})
+     * once the load has finished, unless the call's deadline (less {@link Unary#deadlineMargin})
      * or {@link CostReports#DEFAULT_LOAD_WAIT} comes first: then UNAVAILABLE "the cost index is
      * still loading (N of M calls); try again". One answer whichever comes first. Bad input is
      * refused at once: {@code body} checks the request before it needs the index.

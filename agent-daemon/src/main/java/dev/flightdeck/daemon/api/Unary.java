@@ -17,9 +17,17 @@ final class Unary {
     /**
      * How long before the client's deadline the daemon stops waiting on its behalf, so that its own
      * answer ("busy", "still loading": nothing was changed) reaches the client before the client's
-     * timer fires and leaves it not knowing.
+     * timer fires and leaves it not knowing: a fifth of the time the call has left, at most this.
+     * (A flat 50 ms until 2026-11-22: on a loaded 2-core machine the answer sometimes came after
+     * the client's deadline, which then saw DEADLINE_EXCEEDED instead of "busy".)
      */
-    static final Duration DEADLINE_MARGIN = Duration.ofMillis(50);
+    static final Duration MAX_DEADLINE_MARGIN = Duration.ofMillis(250);
+
+    /** The margin for a call with {@code left} until its deadline (see {@link #MAX_DEADLINE_MARGIN}). */
+    static Duration deadlineMargin(Duration left) {
+        Duration fifth = left.isNegative() ? Duration.ZERO : left.dividedBy(5);
+        return fifth.compareTo(MAX_DEADLINE_MARGIN) < 0 ? fifth : MAX_DEADLINE_MARGIN;
+    }
 
     private final StatusMapper errors;
 
@@ -42,7 +50,7 @@ final class Unary {
     /**
      * Answers once {@code body}'s future completes, from the thread that completes it: the rpc
      * thread returns at once instead of waiting (e.g. for a worker to let go of a run). The body
-     * gets the caller's wait: the call's deadline less {@link #DEADLINE_MARGIN}, and its
+     * gets the caller's wait: the call's deadline less {@link #deadlineMargin}, and its
      * cancellation (the client cancelled, or the deadline passed), after which nothing reaches the
      * client and the body withdraws what it still waits for.
      */
@@ -76,7 +84,10 @@ final class Unary {
     /** The wait of the current call's client: its deadline less the margin, or none. */
     private static CallerWait callerWait(Context context) {
         Deadline deadline = context.getDeadline();
-        return deadline == null ? CallerWait.unbounded()
-                : CallerWait.upTo(Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)).minus(DEADLINE_MARGIN));
+        if (deadline == null) {
+            return CallerWait.unbounded();
+        }
+        Duration left = Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS));
+        return CallerWait.upTo(left.minus(deadlineMargin(left)));
     }
 }
