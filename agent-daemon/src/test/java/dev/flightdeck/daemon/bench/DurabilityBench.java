@@ -380,11 +380,13 @@ public final class DurabilityBench {
             // rounds). With a fixed 200 runs the JIT was still compiling through the measured
             // runs: 1-5 s per phase on this machine, most of the run-to-run spread (ADR 0016).
             engineRound(daemon, finished, "warm-up", Integer.getInteger("bench.engine.warmup", 200), true, null);
+            String warmth = "the JIT still compiling after 20 warm-up rounds";
             for (int i = 1; i <= 20; i++) {
                 EngineRound r = engineRound(daemon, finished, "warm-up round " + i, runs, true, null);
                 System.out.printf("engine, warm-up round %d: %.0f events/s, JIT compiling %d ms of %.0f ms%n", i,
                         r.eventsPerSecond(), r.jitMs(), r.secs() * 1000);
                 if (r.jitMs() < 0.02 * r.secs() * 1000) {
+                    warmth = "after the JIT settled";
                     break;
                 }
             }
@@ -398,8 +400,8 @@ public final class DurabilityBench {
                 many.add(engineRound(daemon, finished, concurrent, runs, true, daemon.database()));
                 many.get(i).print();
             }
-            EngineRound.summary(oneRun, one);
-            EngineRound.summary(concurrent, many);
+            EngineRound.summary(oneRun + ", " + rounds + " rounds " + warmth, one);
+            EngineRound.summary(concurrent + ", " + rounds + " rounds " + warmth, many);
         } finally {
             daemon.close();
             deleteQuietly(dir);
@@ -426,10 +428,9 @@ public final class DurabilityBench {
         static void summary(String what, List<EngineRound> rounds) {
             double[] rates = rounds.stream().mapToDouble(EngineRound::eventsPerSecond).sorted().toArray();
             long[] all = rounds.stream().flatMapToLong(r -> Arrays.stream(r.commitNanos())).sorted().toArray();
-            System.out.printf("engine, %s, %d rounds after the JIT settled: median %.0f events/s (%.0f-%.0f);"
+            System.out.printf("engine, %s: median %.0f events/s (%.0f-%.0f);"
                     + " write transactions p50 %.2f ms, p99 %.2f ms (goal >= 5000 events/s, p99 < 5 ms)%n", what,
-                    rates.length, rates[rates.length / 2], rates[0], rates[rates.length - 1], pct(all, 50),
-                    pct(all, 99));
+                    rates[rates.length / 2], rates[0], rates[rates.length - 1], pct(all, 50), pct(all, 99));
         }
     }
 
