@@ -101,13 +101,16 @@ public sealed interface EventPayload {
     }
 
     default String type() {
-        return typeOf(getClass());
+        // From a table: typeOf compiles a regular expression, and this runs several times per event.
+        return Names.TYPE_OF.get(getClass());
     }
 
     /** Lookup table, kept out of the interface's public surface. */
     final class Names {
         private static final Map<String, Class<? extends EventPayload>> BY_TYPE = TYPES.stream()
                 .collect(Collectors.toUnmodifiableMap(EventPayload::typeOf, Function.identity()));
+        private static final Map<Class<?>, String> TYPE_OF = TYPES.stream()
+                .collect(Collectors.toUnmodifiableMap(Function.identity(), EventPayload::typeOf));
 
         private Names() {
         }
