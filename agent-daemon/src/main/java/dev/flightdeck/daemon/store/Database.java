@@ -562,7 +562,13 @@ public final class Database implements AutoCloseable {
             if (version < 0) {
                 // Asked to, or H2 did not take the snapshot (another store under way): store here.
                 runCheckpoint(pool);
-                markCheckpointed(txid);
+                if (unconfirmedVersion < 0) {
+                    markCheckpointed(txid);
+                } else {
+                    // A store that found nothing new returns without waiting for the earlier
+                    // snapshot's chunk: txid is in the file once that chunk (or a newer one) is.
+                    unconfirmedTxid = txid;
+                }
             } else {
                 unconfirmedVersion = version;
                 unconfirmedTxid = txid;
