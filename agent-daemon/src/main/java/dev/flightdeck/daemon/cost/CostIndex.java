@@ -235,10 +235,16 @@ public final class CostIndex {
         return loaded.copy();
     }
 
+    /**
+     * How the refusal below begins. Clients tell it from a daemon they lost by this phrase
+     * (dev.flightdeck.client.DaemonCallException.COST_INDEX_LOADING, checked equal by a test).
+     */
+    public static final String LOADING = "the cost index is still loading";
+
     /** The refusal of a query that cannot wait for the start-up load any longer, saying how far it got. */
     public UnavailableException stillLoading() {
         long expected = expectedCalls;
-        return new UnavailableException("the cost index is still loading (" + loadedSoFar
+        return new UnavailableException(LOADING + " (" + loadedSoFar
                 + (expected >= 0 ? " of " + Math.max(expected, loadedSoFar) : " so far") + " calls); try again");
     }
 

@@ -142,7 +142,13 @@ class CostServiceLoadTest {
                             .isEqualTo(Status.Code.UNAVAILABLE);
                     assertThat(e.getStatus().getDescription())
                             .matches("the cost index is still loading \\(\\d+ of 40000 calls\\); try again");
+                    // What the console's client makes of it: a running daemon to ask again, not a lost one.
+                    assertThat(new dev.flightdeck.client.DaemonCallException(e.getStatus().getCode().name(),
+                            e.getStatus().getDescription(), e).isCostIndexLoading()).isTrue();
                 });
+        assertThat(dev.flightdeck.daemon.cost.CostIndex.LOADING)
+                .as("the daemon's phrase is the one clients look for")
+                .isEqualTo(dev.flightdeck.client.DaemonCallException.COST_INDEX_LOADING);
 
         resume.countDown();
         assertThat(costs.withDeadlineAfter(30, TimeUnit.SECONDS).queryCost(allOfThatDay()).getTotal().getCalls())

@@ -589,6 +589,14 @@ public final class CostsViewModel {
     }
 
     private void failed(DaemonClient client, Throwable e) {
+        if (e instanceof DaemonCallException d && d.isCostIndexLoading()) {
+            // The daemon is up and loading its costs (just started): the screen asks again on its
+            // next refresh. Not a lost daemon, so the connection stays.
+            error.set("The daemon is still loading its costs: " + d.getMessage().substring(
+                    DaemonCallException.COST_INDEX_LOADING.length()).replace("; try again", "").trim()
+                    + "; asking again shortly");
+            return;
+        }
         if (e instanceof DaemonCallException d && d.isUnavailable()) {
             error.set("Lost the daemon — reconnecting");
             connection.connectionLost(client);

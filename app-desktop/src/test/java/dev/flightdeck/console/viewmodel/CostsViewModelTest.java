@@ -290,6 +290,24 @@ class CostsViewModelTest {
     }
 
     @Test
+    void aDaemonStillLoadingItsCostsIsWaitedForNotTakenForALostDaemon() {
+        console.start(false);
+        daemon.costs.fail = Status.UNAVAILABLE.withDescription(
+                "the cost index is still loading (250000 of 1000000 calls); try again");
+
+        costs().setActive(true);
+
+        assertThat(costs().errorProperty().get())
+                .isEqualTo("The daemon is still loading its costs: (250000 of 1000000 calls); asking again shortly");
+        assertThat(console.connection().getState()).as("still connected").isEqualTo(ConnectionViewModel.State.CONNECTED);
+
+        daemon.costs.fail = null;
+        ui.runScheduled(); // the screen's next refresh
+        assertThat(costs().errorProperty().get()).isEmpty();
+        assertThat(console.connection().getState()).isEqualTo(ConnectionViewModel.State.CONNECTED);
+    }
+
+    @Test
     void aDaemonWithoutTheCostServiceSaysSo() {
         console.start(false);
         daemon.costs.fail = Status.UNIMPLEMENTED.withDescription("Method not found: flightdeck.v1.CostService/QueryCost");
