@@ -592,7 +592,7 @@ public final class CostsViewModel {
         if (e instanceof DaemonCallException d && d.isCostIndexLoading()) {
             // The daemon is up and loading its costs (just started): the screen asks again on its
             // next refresh. Not a lost daemon, so the connection stays.
-            error.set("The daemon is still loading its costs: " + d.getMessage().substring(
+            error.set("The daemon is still loading its costs " + d.getMessage().substring(
                     DaemonCallException.COST_INDEX_LOADING.length()).replace("; try again", "").trim()
                     + "; asking again shortly");
             return;

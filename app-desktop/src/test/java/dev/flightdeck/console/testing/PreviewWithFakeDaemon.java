@@ -19,7 +19,8 @@ import java.time.Instant;
  * A developer's preview: the console window against the in-process test double with sample runs,
  * for looking at layout under Xvfb without a daemon. Argument {@code run} opens a run and selects an event;
  * {@code costs} shows the Costs screen over 30 days of sample model calls; {@code costs-unimplemented}
- * shows it against a daemon without the CostService.
+ * shows it against a daemon without the CostService, {@code costs-loading} against one still
+ * loading its cost index.
  */
 public final class PreviewWithFakeDaemon extends Application {
     /** Main class (not the Application itself: JavaFX is on the class path). */
@@ -46,6 +47,10 @@ public final class PreviewWithFakeDaemon extends Application {
                     : FakeDaemon.event("run-05", s));
         }
         CostFixtures.seed(daemon.costs, now, 30, 12, 42);
+        if (getParameters().getRaw().contains("costs-loading")) {
+            daemon.costs.fail = io.grpc.Status.UNAVAILABLE
+                    .withDescription("the cost index is still loading (250000 of 1000000 calls); try again");
+        }
         if (getParameters().getRaw().contains("costs-unimplemented")) {
             daemon.costs.fail = io.grpc.Status.UNIMPLEMENTED
                     .withDescription("Method not found: flightdeck.v1.CostService/QueryCost");

@@ -298,7 +298,7 @@ class CostsViewModelTest {
         costs().setActive(true);
 
         assertThat(costs().errorProperty().get())
-                .isEqualTo("The daemon is still loading its costs: (250000 of 1000000 calls); asking again shortly");
+                .isEqualTo("The daemon is still loading its costs (250000 of 1000000 calls); asking again shortly");
         assertThat(console.connection().getState()).as("still connected").isEqualTo(ConnectionViewModel.State.CONNECTED);
 
         daemon.costs.fail = null;
