@@ -724,7 +724,10 @@ public final class AgentLoop {
             commit();
             ToolOutcome outcome = tools.execute(tool.name(), tool.implementation(), tool.parametersJson(), argumentsJson,
                     toolTimeoutMs(tool), idempotencyKey);
-            int resultBytes = outcome.resultJson().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            // A UTF-8 char is at most 3 bytes: only a result that might be over the limit is encoded to count.
+            String result = outcome.resultJson();
+            int resultBytes = (long) result.length() * 3 <= MAX_TOOL_RESULT_BYTES ? result.length()
+                    : result.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             if (resultBytes > MAX_TOOL_RESULT_BYTES) {
                 // The call did happen: its finish is recorded, without the result, and the run
                 // fails (the model never saw the result, so it cannot go on without it).
