@@ -55,6 +55,14 @@ import java.util.stream.Collectors;
  * {@link RunControl#takeModelCall()}; the loop commits its {@code model_responded} (or acts on its
  * failure) instead of issuing the committed request again. A daemon that dies meanwhile leaves the
  * request without a response, and the next daemon issues it again (it has no side effects).
+ *
+ * <p>Tool calls are asynchronous the same way: once {@code tool_call_started} is committed the
+ * tool runs on a tool thread ({@link ToolExecutor#start}) and the loop returns
+ * {@link Outcome#AWAITING_TOOL}; the next drive records its result first
+ * ({@link RunControl#takeToolCall()}), before it looks at anything else (a cancel included), so a
+ * call that ran always has its result recorded. So a worker only ever does a step's CPU work, and
+ * a slow tool holds no worker (ADR 0020). A daemon that dies meanwhile leaves the call started
+ * without a result: retried if the tool is idempotent, else put to a human.
  */
 public final class AgentLoop {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AgentLoop.class);
@@ -79,6 +87,11 @@ public final class AgentLoop {
          */
         AWAITING_MODEL,
         /**
+         * A tool call is executing on a tool thread (handed to {@link RunControl#awaitToolCall}); no
+         * thread of the run's waits for it. Drive it again once the call is complete.
+         */
+        AWAITING_TOOL,
+        /**
          * The run committed a model answer and gave its worker up for a run waiting for one
          * ({@link RunControl#yieldWorker}); it keeps its place. Drive it again.
          */
@@ -91,6 +104,10 @@ public final class AgentLoop {
      * Only valid while nobody else can write to the run (the scheduler's hold).
      */
     record Kept(RunRecord run, RunProgress progress, BundleSpec spec) {
+    }
+
+    /** A tool call whose {@code tool_call_started} is committed, executing; {@code call} has the arguments it runs with. */
+    record ToolInFlight(ToolCall call, CompletableFuture<ToolOutcome> outcome) {
     }
 
     private final RunRepository runs;
@@ -156,7 +173,7 @@ public final class AgentLoop {
         if (outcome != Outcome.AWAITING_MODEL) {
             budgets.release(d.run.tenant(), runId); // no call of the run is in flight any more
         }
-        if (outcome == Outcome.AWAITING_MODEL || outcome == Outcome.YIELDED) {
+        if (outcome == Outcome.AWAITING_MODEL || outcome == Outcome.AWAITING_TOOL || outcome == Outcome.YIELDED) {
             control.keep(new Kept(d.run, d.progress, d.spec));
         }
         return outcome;
@@ -271,6 +288,10 @@ public final class AgentLoop {
         }
 
         Outcome loop() {
+            ToolInFlight ran = control.takeToolCall();
+            if (ran != null) {
+                recordResult(ran.call(), ran.outcome().join()); // it ran: recorded whatever comes next
+            }
             while (true) {
                 if (progress.finished()) {
                     return Outcome.FINISHED;
@@ -660,12 +681,10 @@ public final class AgentLoop {
                     return gate(c, tool, ApprovalKind.AMBIGUOUS_TOOL_CALL, "ambiguous tool call: the daemon stopped "
                             + "while it was executing, and the tool is not idempotent");
                 }
-                execute(tool, c, c.startedArgumentsJson); // harmless to repeat, with the same arguments
-                return null;
+                return execute(tool, c, c.startedArgumentsJson); // harmless to repeat, with the same arguments
             }
             if (c.policy == ToolPolicy.ALLOW) {
-                execute(tool, c, c.call.argumentsJson());
-                return null;
+                return execute(tool, c, c.call.argumentsJson());
             }
             // ASK
             EventPayload.ApprovalDecided d = c.gatedDecision;
@@ -677,17 +696,15 @@ public final class AgentLoop {
                         ToolExecutor.errorJson("rejected by " + d.reviewer() + ": " + d.reason()), true, 0));
                 return null;
             }
-            execute(tool, c, d.decision() == ApprovalDecision.APPROVE_WITH_EDITS
+            return execute(tool, c, d.decision() == ApprovalDecision.APPROVE_WITH_EDITS
                     ? d.editedArgumentsJson() : c.call.argumentsJson());
-            return null;
         }
 
         /** Acts on a reviewer's decision about a call whose effect was unknown after a crash. */
         private Outcome decideAmbiguous(ToolSpec tool, RunProgress.CallState c, EventPayload.ApprovalDecided d) {
             switch (d.decision()) {
                 case RETRY -> {
-                    execute(tool, c, c.startedArgumentsJson);
-                    return null;
+                    return execute(tool, c, c.startedArgumentsJson);
                 }
                 case RECORD_RESULT -> {
                     append(progress.steps(), new EventPayload.ToolCallFinished(c.call.callId(), c.call.toolName(),
@@ -717,13 +734,29 @@ public final class AgentLoop {
             return Outcome.WAITING;
         }
 
-        private void execute(ToolSpec tool, RunProgress.CallState c, String argumentsJson) {
+        /**
+         * Commits {@code tool_call_started}, then starts the call on a tool thread.
+         *
+         * @return {@link Outcome#AWAITING_TOOL} when the call is executing (the loop returns and
+         *         holds no thread), null when it is recorded already (refused before it ran)
+         */
+        private Outcome execute(ToolSpec tool, RunProgress.CallState c, String argumentsJson) {
             ToolCall call = new ToolCall(c.call.callId(), c.call.toolName(), argumentsJson);
             String idempotencyKey = run.runId() + "/" + call.callId();
             append(progress.steps(), new EventPayload.ToolCallStarted(call, idempotencyKey, c.attempts + 1));
             commit();
-            ToolOutcome outcome = tools.execute(tool.name(), tool.implementation(), tool.parametersJson(), argumentsJson,
-                    toolTimeoutMs(tool), idempotencyKey);
+            CompletableFuture<ToolOutcome> outcome = tools.start(tool.name(), tool.implementation(),
+                    tool.parametersJson(), argumentsJson, toolTimeoutMs(tool), idempotencyKey);
+            if (outcome.isDone()) {
+                recordResult(call, outcome.join()); // e.g. arguments the tool's schema refused
+                return null;
+            }
+            control.awaitToolCall(new ToolInFlight(call, outcome));
+            return Outcome.AWAITING_TOOL;
+        }
+
+        /** Stages the finish of a call that ran; a result too large to record fails the run. */
+        private void recordResult(ToolCall call, ToolOutcome outcome) {
             // A UTF-8 char is at most 3 bytes: only a result that might be over the limit is encoded to count.
             String result = outcome.resultJson();
             int resultBytes = (long) result.length() * 3 <= MAX_TOOL_RESULT_BYTES ? result.length()

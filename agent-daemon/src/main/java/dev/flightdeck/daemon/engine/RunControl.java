@@ -4,7 +4,7 @@ import dev.flightdeck.daemon.model.ModelReply;
 
 import java.util.concurrent.CompletableFuture;
 
-/** What the scheduler tells a run's loop between events, and the run's model call in flight. */
+/** What the scheduler tells a run's loop between events, and the run's model or tool call in flight. */
 interface RunControl {
     /** A cancel someone asked for, or null. Checked at every safe point (between events). */
     EventPayload.CancelRequested cancelRequest();
@@ -31,6 +31,17 @@ interface RunControl {
      * null when there is none (e.g. a run resumed by a new daemon: the request is issued again).
      */
     CompletableFuture<ModelReply> takeModelCall();
+
+    /**
+     * The loop started a tool call for the committed {@code tool_call_started} and returns
+     * {@link AgentLoop.Outcome#AWAITING_TOOL}: drive the run again once the call is complete. A
+     * cancel does not cancel it (the tool may have side effects): the run stops once its result is
+     * recorded.
+     */
+    void awaitToolCall(AgentLoop.ToolInFlight call);
+
+    /** The completed call last given to {@link #awaitToolCall}, handed over once (then null), or null. */
+    AgentLoop.ToolInFlight takeToolCall();
 
     /**
      * True when runs wait for a worker: the loop then gives its worker up once the answer to its

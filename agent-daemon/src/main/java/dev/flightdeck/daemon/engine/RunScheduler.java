@@ -80,10 +80,12 @@ public final class RunScheduler implements AutoCloseable {
     /** How long a write queued by {@link #whenHeld} waits at most for the run to be let go (less if its caller's deadline is nearer). */
     private static final Duration HOLD_WAIT = Duration.ofSeconds(10);
     /**
-     * Worker threads when not given: enough for steps (committing events, running tools) of many
-     * runs at once, while runs waiting for their model hold none.
+     * Worker threads when not given: one per core (at least 2). A worker only does a step's CPU
+     * work (deciding, encoding, committing): runs waiting for their model or for a tool hold no
+     * thread, so more workers than cores would only make commits wait for a core (ADR 0020:
+     * p99 commit latency 10-18 ms with 8 workers on 2 cores, 3-4.6 ms with 2).
      */
-    public static final int DEFAULT_STEP_THREADS = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
+    public static final int DEFAULT_STEP_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
     /** Threads applying queued API writes and answering their callers. */
     private static final int WRITE_THREADS = 2;
     /** Idle worker threads end after this; an idle daemon holds none. */
@@ -131,6 +133,7 @@ public final class RunScheduler implements AutoCloseable {
         private final String tenant;
         private volatile EventPayload.CancelRequested cancel;
         private volatile CompletableFuture<ModelReply> call;
+        private volatile AgentLoop.ToolInFlight toolCall;
         private volatile AgentLoop.Kept kept;
         /** CancelRun callers waiting for the cancel this worker applies, answered when it lets go; guarded by the scheduler. */
         private final List<CancelAnswer> cancelAnswers = new ArrayList<>();
@@ -177,6 +180,24 @@ public final class RunScheduler implements AutoCloseable {
             }
             call = null;
             return c;
+        }
+
+        @Override
+        public void awaitToolCall(AgentLoop.ToolInFlight t) {
+            toolCall = t;
+        }
+
+        @Override
+        public AgentLoop.ToolInFlight takeToolCall() {
+            AgentLoop.ToolInFlight t = toolCall;
+            if (t == null) {
+                return null;
+            }
+            if (!t.outcome().isDone()) {
+                throw new IllegalStateException("the run's tool call is still executing");
+            }
+            toolCall = null;
+            return t;
         }
 
         @Override
@@ -644,6 +665,9 @@ public final class RunScheduler implements AutoCloseable {
             if (outcome == AgentLoop.Outcome.AWAITING_MODEL) {
                 // Still held, with its slot; no thread waits. Back to a worker when the call completes.
                 me.call.whenComplete((reply, failure) -> continueRun(runId, me));
+            } else if (outcome == AgentLoop.Outcome.AWAITING_TOOL) {
+                // Likewise while its tool executes on a tool thread: a slow tool holds no worker.
+                me.toolCall.outcome().whenComplete((result, failure) -> continueRun(runId, me));
             } else if (outcome == AgentLoop.Outcome.YIELDED) {
                 continueRun(runId, me); // still held, with its slot: its next turn comes after the runs picked up
             } else {
@@ -652,7 +676,7 @@ public final class RunScheduler implements AutoCloseable {
         }
     }
 
-    /** Hands a run whose model call completed, or that yielded its worker, back to a worker. */
+    /** Hands a run whose model or tool call completed, or that yielded its worker, back to a worker. */
     private void continueRun(String runId, Holder me) {
         try {
             workers.execute(new Turn(false, turnCount.incrementAndGet(), () -> work(runId, me, true)));
@@ -838,6 +862,11 @@ public final class RunScheduler implements AutoCloseable {
     /** Runs in progress now: executing a step or waiting for their model (for tests and status). */
     public synchronized int busyWorkers() {
         return busy;
+    }
+
+    /** Runs whose tool call is executing now (for tests and status). */
+    public synchronized int awaitingTool() {
+        return (int) holders.values().stream().filter(h -> h.toolCall != null && !h.toolCall.outcome().isDone()).count();
     }
 
     /** Runs whose model call is in flight now (for tests and status). */

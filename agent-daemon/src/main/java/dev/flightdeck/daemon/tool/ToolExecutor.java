@@ -11,13 +11,14 @@ import com.networknt.schema.ValidationMessage;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -31,12 +32,28 @@ public final class ToolExecutor {
     private final ToolRegistry registry;
     private final JsonSchemaFactory schemas = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private final Map<String, JsonSchema> compiled = new ConcurrentHashMap<>();
-    /** Runs calls that have a timeout; a tool that ignores its interrupt only keeps its own thread busy. */
+    /**
+     * Runs the calls. Unbounded, but a run has at most one call executing, so there are at most
+     * as many busy tool threads as runs in progress (plus calls that timed out and ignore their
+     * interrupt); idle ones end after a minute.
+     */
     private final ExecutorService callers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "tool-call");
         t.setDaemon(true);
         return t;
     });
+    /** Times the calls that have a timeout. */
+    private final ScheduledThreadPoolExecutor timeouts = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "tool-timeouts");
+        t.setDaemon(true);
+        return t;
+    });
+
+    {
+        timeouts.setRemoveOnCancelPolicy(true); // a call that answered in time leaves no timer behind
+        timeouts.setKeepAliveTime(1, TimeUnit.MINUTES);
+        timeouts.allowCoreThreadTimeOut(true);
+    }
 
     public ToolExecutor(ToolRegistry registry) {
         this.registry = registry;
@@ -62,20 +79,71 @@ public final class ToolExecutor {
 
     /**
      * Like {@link #execute(String, String, String, String, long)}, handing the tool the call's
-     * idempotency key (the same on every attempt of one call, e.g. a retry after a crash).
+     * idempotency key (the same on every attempt of one call, e.g. a retry after a crash). Waits
+     * for the call on this thread; the engine uses {@link #start} instead.
      */
     public ToolOutcome execute(String toolName, String implementation, String declaredSchemaJson, String argumentsJson,
                                long timeoutMs, String idempotencyKey) {
-        long started = System.nanoTime();
         try {
-            Tool tool = registry.find(implementation)
+            return start(toolName, implementation, declaredSchemaJson, argumentsJson, timeoutMs, idempotencyKey).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof Error err) {
+                throw err; // the only way a call completes exceptionally
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Starts one call and returns at once: the arguments are checked on this thread, then the tool
+     * runs on a tool thread, so a tool that blocks (I/O, a subprocess, a slow service) never holds
+     * the caller's thread. The future completes with the result, or with an error result for the
+     * model (bad arguments: already complete when this returns); a call that takes longer than
+     * {@code timeoutMs} (0 = no limit) is interrupted and answers {@code {"error":"timed out after N s"}}.
+     * It completes exceptionally only when the tool throws an {@link Error} (a bug, not the model's doing).
+     *
+     * @param idempotencyKey handed to the tool: the same on every attempt of one call
+     */
+    public CompletableFuture<ToolOutcome> start(String toolName, String implementation, String declaredSchemaJson,
+                                                String argumentsJson, long timeoutMs, String idempotencyKey) {
+        long started = System.nanoTime();
+        Tool tool;
+        JsonNode args;
+        try {
+            tool = registry.find(implementation)
                     .orElseThrow(() -> new ToolFailure("tool \"" + toolName + "\" has no implementation \""
                             + implementation + "\" in this daemon"));
-            JsonNode args = parseArguments(argumentsJson);
+            args = parseArguments(argumentsJson);
             validate(toolName, declaredSchemaJson, args);
             validate(toolName, tool.argumentsSchemaJson(), args);
-            JsonNode result = timeoutMs > 0 ? withTimeout(tool, args, idempotencyKey, timeoutMs)
-                    : tool.execute(args, idempotencyKey);
+        } catch (ToolFailure e) {
+            return CompletableFuture.completedFuture(error(e.getMessage(), started));
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(error("tool \"" + toolName + "\" failed: " + e, started));
+        }
+        CompletableFuture<ToolOutcome> outcome = new CompletableFuture<>();
+        Future<?> running = callers.submit(() -> {
+            try {
+                outcome.complete(call(toolName, tool, args, idempotencyKey, started));
+            } catch (Throwable e) {
+                outcome.completeExceptionally(e); // an Error: never leave the caller waiting
+            }
+        });
+        if (timeoutMs > 0) {
+            Future<?> timer = timeouts.schedule(() -> {
+                if (outcome.complete(error("timed out after " + duration(timeoutMs), started))) {
+                    running.cancel(true); // a tool that ignores its interrupt only keeps its own thread busy
+                }
+            }, timeoutMs, TimeUnit.MILLISECONDS);
+            outcome.whenComplete((o, e) -> timer.cancel(false));
+        }
+        return outcome;
+    }
+
+    /** Runs the tool on this (tool) thread; every failure but an {@link Error} becomes an error result. */
+    private static ToolOutcome call(String toolName, Tool tool, JsonNode args, String idempotencyKey, long started) {
+        try {
+            JsonNode result = tool.execute(args, idempotencyKey);
             return new ToolOutcome(JSON.writeValueAsString(result), false, elapsedMs(started));
         } catch (ToolFailure e) {
             return error(e.getMessage(), started);
@@ -83,26 +151,6 @@ public final class ToolExecutor {
             return error("tool result is not serializable: " + e.getOriginalMessage(), started);
         } catch (RuntimeException e) {
             return error("tool \"" + toolName + "\" failed: " + e, started);
-        }
-    }
-
-    /** Runs the call on a tool thread and stops waiting (and interrupts it) after {@code timeoutMs}. */
-    private JsonNode withTimeout(Tool tool, JsonNode args, String idempotencyKey, long timeoutMs) throws ToolFailure {
-        Future<JsonNode> call = callers.submit(() -> tool.execute(args, idempotencyKey));
-        try {
-            return call.get(timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            call.cancel(true);
-            throw new ToolFailure("timed out after " + duration(timeoutMs));
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof ToolFailure f) {
-                throw f;
-            }
-            throw e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
-        } catch (InterruptedException e) {
-            call.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new ToolFailure("interrupted");
         }
     }
 

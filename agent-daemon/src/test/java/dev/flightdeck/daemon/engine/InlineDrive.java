@@ -7,22 +7,28 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Drives a run the way the scheduler does, in the test's thread and never stopping: when the loop
- * returns with a model call in flight, waits for the call and drives the run again with it.
+ * returns with a model or tool call in flight, waits for the call and drives the run again with it.
  */
 final class InlineDrive implements RunControl {
     private CompletableFuture<ModelReply> call;
+    private AgentLoop.ToolInFlight toolCall;
 
     static AgentLoop.Outcome drive(AgentLoop loop, String runId) {
         InlineDrive control = new InlineDrive();
         while (true) {
             AgentLoop.Outcome outcome = loop.drive(runId, control);
-            if (outcome != AgentLoop.Outcome.AWAITING_MODEL) {
+            CompletableFuture<?> pending;
+            if (outcome == AgentLoop.Outcome.AWAITING_MODEL) {
+                pending = control.call;
+            } else if (outcome == AgentLoop.Outcome.AWAITING_TOOL) {
+                pending = control.toolCall.outcome();
+            } else {
                 return outcome;
             }
             try {
-                control.call.handle((r, e) -> null).get(60, TimeUnit.SECONDS);
+                pending.handle((r, e) -> null).get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
-                throw new AssertionError("the model call did not complete", e);
+                throw new AssertionError("the " + outcome + " call did not complete", e);
             }
         }
     }
@@ -52,6 +58,18 @@ final class InlineDrive implements RunControl {
         CompletableFuture<ModelReply> c = call;
         call = null;
         return c;
+    }
+
+    @Override
+    public void awaitToolCall(AgentLoop.ToolInFlight t) {
+        toolCall = t;
+    }
+
+    @Override
+    public AgentLoop.ToolInFlight takeToolCall() {
+        AgentLoop.ToolInFlight t = toolCall;
+        toolCall = null;
+        return t;
     }
 
     @Override
