@@ -9,7 +9,7 @@ import java.time.Duration;
  * @param dataDir          the directory the daemon owns (database, logs, daemon.json, daemon.yaml)
  * @param token            the bearer token every rpc but health must carry
  * @param version          the release version reported by GetDaemonInfo
- * @param runWorkers       how many runs are in progress at once (executing a step or waiting for their model),
+ * @param runWorkers       how many runs are in progress at once (executing a step, waiting for their model or running a tool),
  *                         over all tenants ({@code --max-concurrent-runs})
  * @param rpcThreads       how many threads serve rpcs and feed streams
  * @param drainTime        how long a stopping daemon lets running steps finish

@@ -24,7 +24,7 @@ public final class DaemonCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = {"--max-concurrent-runs", "--run-workers"},
-            description = "Runs in progress at once (executing a step or waiting for their model), over all tenants "
+            description = "Runs in progress at once (executing a step, waiting for their model or running a tool), over all tenants "
                     + "(default ${DEFAULT-VALUE}).")
     int runWorkers = dev.flightdeck.daemon.app.DaemonSettings.DEFAULT_RUN_WORKERS;
 

@@ -50,12 +50,13 @@ import java.util.function.ToIntFunction;
  * <p>It also owns who may write to a run: at most one worker, or one idle-cancel, holds a run at a
  * time. A run waiting for approval holds no worker.
  *
- * <p>A run waiting for a model response holds no thread either, but keeps its hold and its slot:
- * its worker starts the call and returns to the pool, and when the call completes the run is
- * handed back to a worker with the completed call ({@link Holder#takeModelCall}). So the limits
- * ({@code --max-concurrent-runs}, per tenant) bound runs <em>in progress</em> (executing a step or
- * waiting for their model), exactly as before, while the pool of worker threads only bounds runs
- * executing a step at the same instant: {@code min(max concurrent runs, }{@link #DEFAULT_STEP_THREADS}{@code )}.
+ * <p>A run waiting for a model response, or for a tool to return, holds no thread either, but keeps
+ * its hold and its slot: its worker starts the call and returns to the pool, and when the call
+ * completes the run is handed back to a worker with the completed call ({@link Holder#takeModelCall},
+ * {@link Holder#takeToolCall}). So the limits ({@code --max-concurrent-runs}, per tenant) bound runs
+ * <em>in progress</em> (executing a step, waiting for their model or running a tool), while the
+ * pool of worker threads only bounds runs executing a step at the same instant:
+ * {@code min(max concurrent runs, }{@link #DEFAULT_STEP_THREADS}{@code )}, one per core (ADR 0020).
  *
  * <p>Workers take turns: a run just picked (new, or resumed after a restart) is started before the
  * next turn of a run already in progress, and a run whose model answered gives its worker up
@@ -117,7 +118,7 @@ public final class RunScheduler implements AutoCloseable {
     private final Map<String, ArrayDeque<HeldWrite<?>>> waitingWrites = new HashMap<>();
     /** Runs in progress per tenant, guarded by {@code this}. */
     private final Map<String, Integer> busyByTenant = new HashMap<>();
-    /** Runs in progress (held by a worker, executing a step or waiting for their model), guarded by {@code this}. */
+    /** Runs in progress (held by a worker, executing a step, waiting for their model or running a tool), guarded by {@code this}. */
     private int busy;
     /** The tenant served last, so the next pick starts after it; dispatcher thread only. */
     private String lastTenant = "";
@@ -859,7 +860,7 @@ public final class RunScheduler implements AutoCloseable {
         return waitingWrites.values().stream().mapToInt(ArrayDeque::size).sum();
     }
 
-    /** Runs in progress now: executing a step or waiting for their model (for tests and status). */
+    /** Runs in progress now: executing a step, waiting for their model or running a tool (for tests and status). */
     public synchronized int busyWorkers() {
         return busy;
     }
