@@ -92,7 +92,7 @@ public final class CostsView extends BorderPane {
     public CostsView(CostsViewModel vm, java.util.function.Consumer<CostlyRunInfo> openRun) {
         this.vm = vm;
         getStyleClass().add("costs-view");
-        setTop(new VBox(8, toolbar(), errorBanner(), totals()));
+        setTop(new VBox(8, toolbar(), errorBanner(), noticeBanner(), totals()));
         getTop().getStyleClass().add("costs-header");
         // Charts take what the table leaves: the table shows about six runs and scrolls.
         GridPane grid = chartGrid();
@@ -260,6 +260,17 @@ public final class CostsView extends BorderPane {
         error.visibleProperty().bind(vm.errorProperty().isNotEmpty());
         error.managedProperty().bind(error.visibleProperty());
         return error;
+    }
+
+    /** A passing state (the daemon still loading its costs): information, not the red error box. */
+    private Message noticeBanner() {
+        Message notice = new Message("Costs", "");
+        notice.setId("costsNotice");
+        notice.getStyleClass().add(Styles.ACCENT);
+        notice.descriptionProperty().bind(vm.noticeProperty());
+        notice.visibleProperty().bind(vm.noticeProperty().isNotEmpty());
+        notice.managedProperty().bind(notice.visibleProperty());
+        return notice;
     }
 
     private HBox totals() {
