@@ -252,25 +252,25 @@ public final class CostsView extends BorderPane {
         return bar;
     }
 
+    /** The screen's failure, in the error style. */
     private Message errorBanner() {
-        Message error = new Message("Costs", "");
-        error.setId("costsError");
-        error.getStyleClass().add(Styles.DANGER);
-        error.descriptionProperty().bind(vm.errorProperty());
-        error.visibleProperty().bind(vm.errorProperty().isNotEmpty());
-        error.managedProperty().bind(error.visibleProperty());
-        return error;
+        return banner("costsError", Styles.DANGER, vm.errorProperty());
     }
 
     /** A passing state (the daemon still loading its costs): information, not the red error box. */
     private Message noticeBanner() {
-        Message notice = new Message("Costs", "");
-        notice.setId("costsNotice");
-        notice.getStyleClass().add(Styles.ACCENT);
-        notice.descriptionProperty().bind(vm.noticeProperty());
-        notice.visibleProperty().bind(vm.noticeProperty().isNotEmpty());
-        notice.managedProperty().bind(notice.visibleProperty());
-        return notice;
+        return banner("costsNotice", Styles.ACCENT, vm.noticeProperty());
+    }
+
+    /** A box showing {@code text}, present only while it is not empty. */
+    private static Message banner(String id, String style, javafx.beans.value.ObservableStringValue text) {
+        Message box = new Message("Costs", "");
+        box.setId(id);
+        box.getStyleClass().add(style);
+        box.descriptionProperty().bind(text);
+        box.visibleProperty().bind(javafx.beans.binding.Bindings.isNotEmpty(text));
+        box.managedProperty().bind(box.visibleProperty());
+        return box;
     }
 
     private HBox totals() {
