@@ -92,7 +92,7 @@ public final class CostsView extends BorderPane {
     public CostsView(CostsViewModel vm, java.util.function.Consumer<CostlyRunInfo> openRun) {
         this.vm = vm;
         getStyleClass().add("costs-view");
-        setTop(new VBox(8, toolbar(), errorBanner(), totals()));
+        setTop(new VBox(8, toolbar(), errorBanner(), noticeBanner(), totals()));
         getTop().getStyleClass().add("costs-header");
         // Charts take what the table leaves: the table shows about six runs and scrolls.
         GridPane grid = chartGrid();
@@ -252,14 +252,25 @@ public final class CostsView extends BorderPane {
         return bar;
     }
 
+    /** The screen's failure, in the error style. */
     private Message errorBanner() {
-        Message error = new Message("Costs", "");
-        error.setId("costsError");
-        error.getStyleClass().add(Styles.DANGER);
-        error.descriptionProperty().bind(vm.errorProperty());
-        error.visibleProperty().bind(vm.errorProperty().isNotEmpty());
-        error.managedProperty().bind(error.visibleProperty());
-        return error;
+        return banner("costsError", Styles.DANGER, vm.errorProperty());
+    }
+
+    /** A passing state (the daemon still loading its costs): information, not the red error box. */
+    private Message noticeBanner() {
+        return banner("costsNotice", Styles.ACCENT, vm.noticeProperty());
+    }
+
+    /** A box showing {@code text}, present only while it is not empty. */
+    private static Message banner(String id, String style, javafx.beans.value.ObservableStringValue text) {
+        Message box = new Message("Costs", "");
+        box.setId(id);
+        box.getStyleClass().add(style);
+        box.descriptionProperty().bind(text);
+        box.visibleProperty().bind(javafx.beans.binding.Bindings.isNotEmpty(text));
+        box.managedProperty().bind(box.visibleProperty());
+        return box;
     }
 
     private HBox totals() {

@@ -101,6 +101,7 @@ public final class CostsViewModel {
     private final ReadOnlyObjectWrapper<CostSnapshot> snapshot = new ReadOnlyObjectWrapper<>(CostSnapshot.EMPTY);
     private final ReadOnlyBooleanWrapper loading = new ReadOnlyBooleanWrapper();
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper notice = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper exportStatus = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper exportError = new ReadOnlyStringWrapper("");
@@ -217,6 +218,21 @@ public final class CostsViewModel {
         return error.getReadOnlyProperty();
     }
 
+    /**
+     * A passing state the screen waits out and asks again (the daemon still loading its costs
+     * after a start); empty otherwise, and never at the same time as {@link #errorProperty()}.
+     * Information for the user, not a failure.
+     */
+    public ReadOnlyStringProperty noticeProperty() {
+        return notice.getReadOnlyProperty();
+    }
+
+    /** Shows {@code text} as the screen's failure, replacing any notice. */
+    private void fail(String text) {
+        notice.set("");
+        error.set(text);
+    }
+
     /** A line about the data: when it was read, whether the group list was cut. */
     public ReadOnlyStringProperty statusProperty() {
         return status.getReadOnlyProperty();
@@ -317,14 +333,14 @@ public final class CostsViewModel {
         cancelTimers();
         DaemonClient client = connection.getClient();
         if (client == null) {
-            error.set("Not connected to a daemon");
+            fail("Not connected to a daemon");
             return;
         }
         CostRequest req = request();
         if (req == null) {
             cancelInFlight();
             clearShown();
-            error.set("Pick a custom range of 1 to " + MAX_CUSTOM_DAYS + " days whose last day is not before its first day");
+            fail("Pick a custom range of 1 to " + MAX_CUSTOM_DAYS + " days whose last day is not before its first day");
             return;
         }
         if (current != null) {
@@ -533,6 +549,7 @@ public final class CostsViewModel {
 
     private void apply(CostSnapshot s) {
         error.set("");
+        notice.set("");
         snapshot.set(s);
         topRuns.setAll(s.topRuns());
         CostGroupInfo total = s.total();
@@ -592,13 +609,14 @@ public final class CostsViewModel {
         if (e instanceof DaemonCallException d && d.isCostIndexLoading()) {
             // The daemon is up and loading its costs (just started): the screen asks again on its
             // next refresh. Not a lost daemon, so the connection stays.
-            error.set("The daemon is still loading its costs " + d.getMessage().substring(
+            error.set("");
+            notice.set("The daemon is still loading its costs " + d.getMessage().substring(
                     DaemonCallException.COST_INDEX_LOADING.length()).replace("; try again", "").trim()
                     + "; asking again shortly");
             return;
         }
         if (e instanceof DaemonCallException d && d.isUnavailable()) {
-            error.set("Lost the daemon — reconnecting");
+            fail("Lost the daemon — reconnecting");
             connection.connectionLost(client);
             return;
         }
@@ -608,7 +626,7 @@ public final class CostsViewModel {
         if (!text.equals(error.get())) {
             LOG.warn("{}", text, e instanceof DaemonCallException ? null : e);
         }
-        error.set(text);
+        fail(text);
     }
 
     private void finished() {

@@ -187,6 +187,27 @@ class CostsScreenFakeDaemonTest {
     }
 
     @Test
+    void aDaemonStillLoadingItsCostsShowsANoticeNotTheErrorBoxUntilItAnswers(FxRobot robot) throws Exception {
+        daemon.costs.fail = io.grpc.Status.UNAVAILABLE.withDescription(
+                "the cost index is still loading (250000 of 1000000 calls); try again");
+        robot.clickOn(robot.lookup(".tab").nth(2).queryAs(Node.class)); // Costs
+        TableView<CostlyRunInfo> table = robot.lookup("#topRunsTable").queryTableView();
+
+        FxWait.until(() -> shown(robot.lookup("#costsNotice").queryAs(Node.class)));
+        assertThat(FxWait.onFx(() -> robot.lookup("#costsError").queryAs(Node.class).isVisible())).isFalse();
+        assertThat(robot.lookup("#costsNotice").queryAs(atlantafx.base.controls.Message.class).getDescription())
+                .isEqualTo("The daemon is still loading its costs (250000 of 1000000 calls); asking again shortly");
+
+        daemon.costs.fail = null;
+        FxWait.onFx(() -> {
+            console.costs().refresh();
+            return null;
+        });
+        FxWait.until(() -> table.getItems().size() == 3);
+        assertThat(FxWait.onFx(() -> robot.lookup("#costsNotice").queryAs(Node.class).isVisible())).isFalse();
+    }
+
+    @Test
     void theExportLineStaysBesideTheButtonWhileTheDataRefreshes(FxRobot robot, @org.junit.jupiter.api.io.TempDir
             java.nio.file.Path dir) throws Exception {
         openCostsTab(robot);

@@ -290,6 +290,21 @@ class CostsViewModelTest {
     }
 
     @Test
+    void aFailureAfterTheStillLoadingNoticeReplacesIt() {
+        console.start(false);
+        daemon.costs.fail = Status.UNAVAILABLE.withDescription(
+                "the cost index is still loading (1 of 2 calls); try again");
+        costs().setActive(true);
+        assertThat(costs().noticeProperty().get()).startsWith("The daemon is still loading its costs");
+
+        daemon.costs.fail = Status.PERMISSION_DENIED.withDescription("missing or wrong token");
+        ui.runScheduled(); // the screen's next refresh
+
+        assertThat(costs().noticeProperty().get()).as("only one box at a time").isEmpty();
+        assertThat(costs().errorProperty().get()).isEqualTo("Cannot load costs: missing or wrong token");
+    }
+
+    @Test
     void aDaemonStillLoadingItsCostsIsWaitedForNotTakenForALostDaemon() {
         console.start(false);
         daemon.costs.fail = Status.UNAVAILABLE.withDescription(
@@ -297,12 +312,14 @@ class CostsViewModelTest {
 
         costs().setActive(true);
 
-        assertThat(costs().errorProperty().get())
+        assertThat(costs().noticeProperty().get())
                 .isEqualTo("The daemon is still loading its costs (250000 of 1000000 calls); asking again shortly");
+        assertThat(costs().errorProperty().get()).as("a passing state, not a failure").isEmpty();
         assertThat(console.connection().getState()).as("still connected").isEqualTo(ConnectionViewModel.State.CONNECTED);
 
         daemon.costs.fail = null;
         ui.runScheduled(); // the screen's next refresh
+        assertThat(costs().noticeProperty().get()).isEmpty();
         assertThat(costs().errorProperty().get()).isEmpty();
         assertThat(console.connection().getState()).isEqualTo(ConnectionViewModel.State.CONNECTED);
     }
