@@ -119,11 +119,12 @@ public final class CostsView extends BorderPane {
     void show(CostSnapshot s) {
         pending.clear();
         if (s.request() == null) {
-            // Nothing valid to show (an invalid custom range): no charts of another range stay up.
+            // No answer to show (none yet, or an invalid custom range): no charts of another range stay up.
+            String why = nothingToShow();
             for (JFreeChart c : charts()) {
                 redraw(c, chart -> {
                     CostCharts.clear(chart);
-                    chart.getPlot().setNoDataMessage("No range to show");
+                    chart.getPlot().setNoDataMessage(why);
                 });
             }
             return;
@@ -252,6 +253,11 @@ public final class CostsView extends BorderPane {
         return bar;
     }
 
+    /** Why there is no answer to draw: the range cannot be asked for, or its answer has not come yet. */
+    private String nothingToShow() {
+        return vm.request() == null ? "No range to show" : "Waiting for the daemon's costs";
+    }
+
     /** The screen's failure, in the error style. */
     private Message errorBanner() {
         return banner("costsError", Styles.DANGER, vm.errorProperty());
@@ -376,7 +382,7 @@ public final class CostsView extends BorderPane {
         CostsWarmUp.fillInScene(table, vm);
         Label empty = new Label();
         empty.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(
-                () -> vm.snapshotProperty().get().request() == null ? "No range to show"
+                () -> vm.snapshotProperty().get().request() == null ? nothingToShow()
                         : "No model calls in this range", vm.snapshotProperty()));
         empty.getStyleClass().add("empty-state");
         table.setPlaceholder(empty);

@@ -197,6 +197,9 @@ class CostsScreenFakeDaemonTest {
         assertThat(FxWait.onFx(() -> robot.lookup("#costsError").queryAs(Node.class).isVisible())).isFalse();
         assertThat(robot.lookup("#costsNotice").queryAs(atlantafx.base.controls.Message.class).getDescription())
                 .isEqualTo("The daemon is still loading its costs (250000 of 1000000 calls); asking again shortly");
+        ChartViewer spendChart = robot.lookup("#spendChart").queryAs(ChartViewer.class);
+        assertThat(FxWait.onFx(() -> spendChart.getChart().getXYPlot().getNoDataMessage()))
+                .isEqualTo("Waiting for the daemon's costs");
 
         daemon.costs.fail = null;
         FxWait.onFx(() -> {
